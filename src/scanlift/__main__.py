@@ -1,0 +1,3 @@
+from scanlift.cli import main
+
+main()

@@ -1,0 +1,70 @@
+"""The FastAPI application: routers, and one map from domain errors to JSON responses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from scanlift import __version__
+from scanlift.auth.routes import router as auth_router
+from scanlift.clients.routes import router as clients_router
+from scanlift.config import Settings
+from scanlift.errors import ScanliftError, TooManyRequests
+from scanlift.findings.routes import router as findings_router
+from scanlift.health import router as health_router
+from scanlift.imports.routes import router as imports_router
+from scanlift.runtime import Runtime
+from scanlift.uploads.routes import router as uploads_router
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.close()
+
+    app = FastAPI(
+        title="scanlift",
+        version=__version__,
+        summary="PlexTrac-compatible import of security-scanner files into pentest reports.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    for router in (
+        health_router,
+        auth_router,
+        clients_router,
+        findings_router,
+        uploads_router,
+        imports_router,
+    ):
+        app.include_router(router)
+    app.add_exception_handler(ScanliftError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    return app
+
+
+def _error_body(message: str, **extra: Any) -> dict[str, Any]:
+    return {"status": "error", "message": message, **extra}
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ScanliftError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return JSONResponse(_error_body(exc.message, **exc.details), status_code=exc.status_code, headers=headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(part) for part in error['loc'] if part != 'body') or 'body'}: {error['msg']}"
+        for error in exc.errors()
+    ]
+    return JSONResponse(_error_body("invalid request: " + "; ".join(problems)), status_code=400)

@@ -1,0 +1,1 @@
+"""Tenants, users, PlexTrac-style JWT login."""

@@ -1,0 +1,58 @@
+"""PlexTrac's login routes: /api/v1/authenticate and token refresh."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel
+
+from scanlift.auth.models import User
+from scanlift.auth.security import TokenClaims, issue_token
+from scanlift.auth.service import authenticate
+from scanlift.deps import CurrentUser, RuntimeDep
+from scanlift.runtime import Runtime
+
+router = APIRouter(tags=["auth"])
+
+
+class Credentials(BaseModel):
+    username: str
+    password: str
+
+
+class TokenResponse(BaseModel):
+    status: str = "success"
+    tenant_id: int
+    token: str
+    cookie: str
+
+
+def _token_response(user: User, runtime: Runtime) -> TokenResponse:
+    token = issue_token(
+        TokenClaims(user_id=user.id, tenant_id=user.tenant_id, username=user.email),
+        secret=runtime.secret,
+        ttl_seconds=runtime.settings.token_ttl_seconds,
+    )
+    return TokenResponse(tenant_id=user.tenant_id, token=token, cookie=token)
+
+
+@router.post("/api/v1/authenticate", response_model=TokenResponse)
+def login(credentials: Credentials, runtime: RuntimeDep) -> TokenResponse:
+    """Exchange a user name (email) and password for a JWT."""
+    user = authenticate(
+        runtime.db,
+        credentials.username,
+        credentials.password,
+        max_failures_per_minute=runtime.settings.login_failures_per_minute,
+    )
+    return _token_response(user, runtime)
+
+
+@router.put("/api/v1/token/refresh", response_model=TokenResponse)
+@router.put("/api/v1/authenticate", response_model=TokenResponse, include_in_schema=False)
+def refresh(
+    user: CurrentUser, runtime: RuntimeDep, _body: Annotated[dict[str, object] | None, Body()] = None
+) -> TokenResponse:
+    """Renew a still-valid token for another full lifetime."""
+    return _token_response(user, runtime)

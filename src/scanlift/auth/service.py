@@ -1,0 +1,89 @@
+"""Login with throttling, the first-start admin, and user creation."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from scanlift.auth.models import LoginFailure, Tenant, User
+from scanlift.auth.security import DUMMY_HASH, hash_password, verify_password
+from scanlift.db.base import utcnow
+from scanlift.db.engine import Database
+from scanlift.errors import Conflict, TooManyRequests, Unauthorized
+
+DEFAULT_TENANT_ID = 0
+_THROTTLE_WINDOW = timedelta(minutes=1)
+
+
+def authenticate(db: Database, username: str, password: str, *, max_failures_per_minute: int) -> User:
+    """The user for these credentials. Failures are recorded and throttled per user name.
+
+    A failure is committed in its own transaction, because the request itself ends in an error
+    and its transaction rolls back.
+    """
+    username = username.strip().lower()
+    window_start = utcnow() - _THROTTLE_WINDOW
+    with db.session() as session:
+        recent_failures = session.scalar(
+            select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= window_start)
+        )
+        if (recent_failures or 0) >= max_failures_per_minute:
+            raise TooManyRequests(
+                "too many failed logins for this user; try again in a minute", retry_after=60
+            )
+        user = session.scalar(select(User).where(User.email == username))
+        if user is None:
+            verify_password(DUMMY_HASH, password)
+        elif verify_password(user.password_hash, password):
+            return user
+    with db.session() as session:
+        session.add(LoginFailure(username=username))
+        session.execute(delete(LoginFailure).where(LoginFailure.at < window_start))
+    raise Unauthorized("invalid username or password")
+
+
+def ensure_tenant(session: Session, tenant_id: int = DEFAULT_TENANT_ID) -> Tenant:
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        tenant = Tenant(
+            id=tenant_id, name="Default" if tenant_id == DEFAULT_TENANT_ID else f"Tenant {tenant_id}"
+        )
+        session.add(tenant)
+        session.flush()
+    return tenant
+
+
+def create_user(
+    session: Session, *, email: str, password: str, tenant_id: int = DEFAULT_TENANT_ID, is_admin: bool = False
+) -> User:
+    email = email.strip().lower()
+    if not email or "@" not in email:
+        raise ValueError(f"not an email address: {email!r}")
+    if len(password) < 8:
+        raise ValueError("passwords need at least 8 characters")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"a user with email {email} already exists")
+    ensure_tenant(session, tenant_id)
+    user = User(email=email, password_hash=hash_password(password), tenant_id=tenant_id, is_admin=is_admin)
+    session.add(user)
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapResult:
+    email: str
+    generated_password: str | None
+
+
+def bootstrap_admin(session: Session, *, email: str, password: str | None) -> BootstrapResult | None:
+    """Create the first admin on an empty database; None when users already exist."""
+    if session.scalar(select(func.count()).select_from(User)):
+        return None
+    generated = None if password else secrets.token_urlsafe(15)
+    create_user(session, email=email, password=password or generated or "", is_admin=True)
+    return BootstrapResult(email=email.strip().lower(), generated_password=generated)

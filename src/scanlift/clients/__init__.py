@@ -1,0 +1,1 @@
+"""Clients, reports and client assets."""

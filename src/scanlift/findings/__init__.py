@@ -1,0 +1,1 @@
+"""Report findings, their affected assets and evidence; the import merger."""

@@ -1,0 +1,70 @@
+"""Findings in PlexTrac's shapes: the list row and the full Finding object (api-notes §4.1-4.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanlift.findings.models import Finding
+from scanlift.findings.service import AffectedAssetView
+from scanlift.views import epoch_ms, flaw_id_value, ports_map
+
+
+def finding_row(finding: Finding) -> dict[str, Any]:
+    data = [
+        flaw_id_value(finding.flaw_id),
+        finding.severity,
+        finding.title,
+        finding.status,
+        epoch_ms(finding.updated_at),
+        None,
+        epoch_ms(finding.created_at),
+        None,
+        None,
+        None,
+        finding.visibility,
+    ]
+    return {"id": flaw_id_value(finding.flaw_id), "doc_id": [flaw_id_value(finding.flaw_id)], "data": data}
+
+
+def affected_asset_object(view: AffectedAssetView) -> dict[str, Any]:
+    return {
+        "id": view.asset.id,
+        "asset": view.asset.asset,
+        "status": view.affected.status,
+        "ports": ports_map(view.ports),
+        "locationUrl": view.affected.location_url,
+        "vulnerableParameters": view.affected.vulnerable_parameters,
+        "notes": view.affected.notes,
+        "evidence": [{"id": e.id, "caption": e.caption, "code": e.code} for e in view.evidence],
+        "createdAt": epoch_ms(view.affected.created_at),
+    }
+
+
+def finding_object(finding: Finding, affected: list[AffectedAssetView]) -> dict[str, Any]:
+    return {
+        "flaw_id": flaw_id_value(finding.flaw_id),
+        "id": flaw_id_value(finding.flaw_id),
+        "doc_type": "flaw",
+        "client_id": finding.client_id,
+        "report_id": finding.report_id,
+        "title": finding.title,
+        "severity": finding.severity,
+        "status": finding.status,
+        "subStatus": None,
+        "visibility": finding.visibility,
+        "source": finding.source,
+        "description": finding.description,
+        "recommendations": finding.recommendations,
+        "references": finding.references,
+        "tags": finding.tags,
+        "common_identifiers": finding.common_identifiers,
+        "risk_score": finding.risk_score,
+        "fields": finding.fields,
+        "affected_assets": {view.asset.id: affected_asset_object(view) for view in affected},
+        "exhibits": [],
+        "assignedTo": None,
+        "createdAt": epoch_ms(finding.created_at),
+        "last_update": epoch_ms(finding.updated_at),
+        "updatedAt": epoch_ms(finding.updated_at),
+        "closedAt": None,
+    }

@@ -1,0 +1,191 @@
+"""One import, start to finish, inside a worker process.
+
+claim → stream the object through a counting reader → parse into a private spool → merge the
+spool into the report in ONE transaction that also records IMPORT COMPLETE. A bad file therefore
+ends as ERROR with the report untouched, and a crash at any point leaves nothing half-written:
+the sweeper re-delivers the job and the next attempt starts clean.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+
+from scanlift.db.engine import Database
+from scanlift.db.upsert import rows_affected
+from scanlift.findings.merge import MergeTarget, ReportMerger
+from scanlift.imports import leases
+from scanlift.imports.models import ImportJob, JobStatus
+from scanlift.imports.progress import CountingReader
+from scanlift.imports.spool import RecordSpool
+from scanlift.parsers.base import InvalidFile
+from scanlift.parsers.registry import UnknownSource, UnsupportedSource, parser_for
+from scanlift.parsers.safety import check_head
+from scanlift.uploads.storage import ObjectStore
+
+log = logging.getLogger(__name__)
+
+#: Errors that describe the file or the request, shown to the user as they are.
+USER_ERRORS = (InvalidFile, UnknownSource, UnsupportedSource)
+
+
+class LeaseLost(Exception):
+    """Another worker owns the job now (ours expired); stop without writing anything."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    lease_seconds: int
+    max_bytes: int
+    spool_dir: str | None = None
+
+
+class ImportPipeline:
+    def __init__(self, db: Database, storage: ObjectStore, settings: JobSettings) -> None:
+        self.db = db
+        self.storage = storage
+        self.settings = settings
+
+    def run(self, job_id: str) -> None:
+        owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        with self.db.session() as session:
+            claim = leases.claim(session, job_id, owner=owner, lease_seconds=self.settings.lease_seconds)
+        if claim is not leases.Claim.CLAIMED:
+            log.info("import %s: delivery dropped (already finished or leased)", job_id)
+            return
+        with self.db.session() as session:
+            job = session.get(ImportJob, job_id)
+            assert job is not None
+            session.expunge(job)
+        keeper = _LeaseKeeper(self.db, job_id, owner, self.settings.lease_seconds)
+        keeper.start()
+        try:
+            self._process(job, owner, keeper)
+        except LeaseLost:
+            log.warning("import %s: lease lost; another worker has it", job_id)
+        except USER_ERRORS as exc:
+            self._fail(job, owner, str(exc))
+        except OperationalError:
+            # The database is unreachable: leave the job leased; when the lease expires the
+            # sweeper re-delivers it, within the attempt budget.
+            log.exception("import %s: database error", job_id)
+        except Exception as exc:
+            log.exception("import %s failed", job_id)
+            self._fail(job, owner, f"internal error while importing: {type(exc).__name__}: {exc}")
+        finally:
+            keeper.stop()
+
+    def _process(self, job: ImportJob, owner: str, keeper: _LeaseKeeper) -> None:
+        parser = parser_for(job.source)
+        if job.file_size > self.settings.max_bytes:
+            raise InvalidFile(
+                job.source, f"the file is {job.file_size} bytes; the limit is {self.settings.max_bytes}"
+            )
+
+        def on_progress(bytes_read: int) -> None:
+            if keeper.lost.is_set():
+                raise LeaseLost
+            percent = min(99, bytes_read * 100 // max(job.file_size, 1))
+            with self.db.session() as session:
+                if not leases.report_progress(
+                    session,
+                    job.id,
+                    owner=owner,
+                    processed_bytes=bytes_read,
+                    progress=percent,
+                    lease_seconds=self.settings.lease_seconds,
+                ):
+                    raise LeaseLost
+
+        with self.storage.open(job.file_location) as raw, RecordSpool(self.settings.spool_dir) as spool:
+            reader = CountingReader(raw, on_progress)
+            for record in parser.parse(check_head(reader, source=job.source)):
+                spool.append(record)
+            self._merge(job, owner, spool, bytes_read=reader.bytes_read)
+
+    def _merge(self, job: ImportJob, owner: str, spool: RecordSpool, *, bytes_read: int) -> None:
+        target = MergeTarget(
+            client_id=job.client_id,
+            report_id=job.report_id,
+            source=job.source,
+            asset_tags=job.asset_tags,
+            finding_tags=job.finding_tags,
+        )
+        with self.db.session() as session:
+            # First statement writes the job row: it proves the lease and, on SQLite, takes the
+            # write lock up front; on PostgreSQL it row-locks the job against the sweeper.
+            proof = (
+                update(ImportJob).where(*leases.owned_by(job.id, owner)).values(processed_bytes=bytes_read)
+            )
+            if rows_affected(session, proof) != 1:
+                raise LeaseLost
+            merger = ReportMerger(session, target)
+            for batch in spool.batches():
+                merger.add(batch)
+            counts = merger.finish()
+            leases.finish(
+                session,
+                job.id,
+                owner=owner,
+                status=JobStatus.COMPLETE,
+                progress=100,
+                processed_bytes=bytes_read,
+                processed_findings=counts.findings,
+                processed_assets=counts.assets,
+                processed_finding_assets=counts.finding_assets,
+                processed_evidence=counts.evidence,
+                error_status=None,
+            )
+        log.info(
+            "import %s complete: %d findings, %d assets, %d affected assets, %d evidence",
+            job.id,
+            counts.findings,
+            counts.assets,
+            counts.finding_assets,
+            counts.evidence,
+        )
+
+    def _fail(self, job: ImportJob, owner: str, message: str) -> None:
+        log.info("import %s: ERROR %s", job.id, message)
+        with self.db.session() as session:
+            leases.finish(session, job.id, owner=owner, status=JobStatus.ERROR, error_status=message)
+
+
+class _LeaseKeeper:
+    """Extends the job's lease from a background thread, so that slow phases never lose it."""
+
+    def __init__(self, db: Database, job_id: str, owner: str, lease_seconds: int) -> None:
+        self._db = db
+        self._job_id = job_id
+        self._owner = owner
+        self._lease_seconds = lease_seconds
+        self._stop = threading.Event()
+        self.lost = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{job_id[:8]}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = max(1.0, self._lease_seconds / 4)
+        while not self._stop.wait(interval):
+            try:
+                with self._db.session() as session:
+                    held = leases.heartbeat(
+                        session, self._job_id, owner=self._owner, lease_seconds=self._lease_seconds
+                    )
+            except OperationalError:
+                continue  # busy database: try again on the next beat
+            if not held and not self._stop.is_set():
+                self.lost.set()
+                return

@@ -1,0 +1,71 @@
+"""The Celery app that carries job ids from the API to workers.
+
+The import_job row is the truth; a message is only a nudge. That is why a lost message (the
+file-system transport deletes a message when it is fetched) is acceptable: the sweeper re-sends
+it. ``acks_late`` and prefetch 1 keep a busy worker from hoarding messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from scanlift.config import Settings
+
+IMPORT_TASK = "scanlift.run_import"
+IMPORT_QUEUE = "imports"
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("scanlift", set_as_current=False)
+    app.conf.update(_celery_config(settings))
+    return app
+
+
+def _celery_config(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "task_acks_late": True,
+        "worker_prefetch_multiplier": 1,
+        "task_ignore_result": True,
+        "task_default_queue": IMPORT_QUEUE,
+        "task_reject_on_worker_lost": False,  # the job lease, not the broker, decides redelivery
+        "broker_connection_retry_on_startup": True,
+        "worker_hijack_root_logger": False,
+        "worker_send_task_events": False,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+    }
+    if settings.uses_embedded_broker:
+        messages = settings.queue_dir / "messages"
+        messages.mkdir(parents=True, exist_ok=True)
+        config["broker_url"] = "filesystem://"
+        config["broker_transport_options"] = {
+            "data_folder_in": str(messages),
+            "data_folder_out": str(messages),
+            "store_processed": False,
+            # The default 1 s poll with prefetch 1 runs about 2 jobs/s; 0.1 s keeps pickup fast.
+            "polling_interval": settings.queue_poll_interval,
+        }
+    else:
+        config["broker_url"] = settings.broker_url
+        config["broker_transport_options"] = {
+            # Redis re-delivers an unacked message after this; imports can run for hours and
+            # the job lease already handles dead workers, so keep it far above any import.
+            "visibility_timeout": 24 * 3600,
+        }
+    return config
+
+
+class JobQueue:
+    """Sends job ids to the import queue."""
+
+    def __init__(self, app: Celery) -> None:
+        self._app = app
+
+    def enqueue(self, job_id: str) -> None:
+        self._app.send_task(IMPORT_TASK, args=[job_id], queue=IMPORT_QUEUE)
+
+    def check(self) -> None:
+        with self._app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1)

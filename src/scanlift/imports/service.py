@@ -1,0 +1,96 @@
+"""Creating import jobs (step 3) and listing them (step 4)."""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from scanlift.auth.models import User
+from scanlift.clients.models import Client, Report
+from scanlift.clients.service import get_report
+from scanlift.db.base import utcnow
+from scanlift.errors import BadRequest, NotFound
+from scanlift.imports.models import FINISHED, ImportJob
+from scanlift.imports.tags import ImportTags
+from scanlift.parsers.registry import UnknownSource, is_known_source
+from scanlift.uploads.service import uploaded_object
+from scanlift.uploads.storage import ObjectStore
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRequest:
+    source: str
+    key: str
+    file_name: str
+    tags: ImportTags
+    use_parser_actions: bool
+
+
+def create_job(
+    session: Session,
+    store: ObjectStore,
+    user: User,
+    *,
+    client_id: int,
+    report_id: int,
+    request: ImportRequest,
+) -> ImportJob:
+    """Check everything a job needs, then write its row. The caller commits, then enqueues."""
+    if not is_known_source(request.source):
+        raise BadRequest(str(UnknownSource(request.source)))
+    report = get_report(session, user, client_id, report_id)
+    upload, info = uploaded_object(session, store, user, request.key)
+    file_name = request.file_name or upload.file_name
+    job = ImportJob(
+        id=str(uuid.uuid4()),
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        user_email=user.email,
+        client_id=report.client_id,
+        report_id=report.id,
+        source=request.source,
+        file_location=request.key,
+        original_filename=file_name,
+        file_type=mimetypes.guess_type(file_name)[0] or "application/octet-stream",
+        file_size=info.size,
+        parser_actions_enabled=request.use_parser_actions,
+        asset_tags=request.tags.assets,
+        finding_tags=request.tags.findings,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+@dataclass(frozen=True, slots=True)
+class JobListing:
+    job: ImportJob
+    report_name: str
+    client_name: str
+
+
+def list_jobs(session: Session, user: User, *, retention_seconds: int) -> Sequence[JobListing]:
+    """The caller's jobs, newest first: unfinished ones, and finished ones within the retention."""
+    cutoff = utcnow() - timedelta(seconds=retention_seconds)
+    rows = session.execute(
+        select(ImportJob, Report.name, Client.name)
+        .join(Report, Report.id == ImportJob.report_id)
+        .join(Client, Client.id == ImportJob.client_id)
+        .where(ImportJob.user_id == user.id)
+        .where(or_(ImportJob.status.not_in(FINISHED), ImportJob.last_updated_at >= cutoff))
+        .order_by(ImportJob.created_at.desc(), ImportJob.id)
+    ).all()
+    return [JobListing(job, report_name, client_name) for job, report_name, client_name in rows]
+
+
+def get_job(session: Session, user: User, job_id: str) -> ImportJob:
+    job = session.get(ImportJob, job_id)
+    if job is None or job.user_id != user.id:
+        raise NotFound(f"import {job_id} not found")
+    return job

@@ -1,0 +1,63 @@
+"""A private temporary spool of parsed records.
+
+The parse runs to the end before anything touches the report, so a file that turns out bad at
+99 % leaves the report untouched, and the merge can run in one short transaction. The spool is
+written and read by the same worker process only, so pickling our own dataclasses is safe.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import tempfile
+import zlib
+from collections.abc import Iterator
+from types import TracebackType
+from typing import IO
+
+from scanlift.parsers.base import ScanRecord
+
+BATCH_SIZE = 1000
+_HEADER = struct.Struct("<I")
+
+
+class RecordSpool:
+    def __init__(self, directory: str | None = None) -> None:
+        # Closed by close()/__exit__; the spool outlives any single with-block in __init__.
+        self._file: IO[bytes] = tempfile.TemporaryFile(dir=directory, prefix="scanlift-spool-")  # noqa: SIM115
+        self._pending: list[ScanRecord] = []
+        self.count = 0
+
+    def append(self, record: ScanRecord) -> None:
+        self._pending.append(record)
+        self.count += 1
+        if len(self._pending) >= BATCH_SIZE:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        frame = zlib.compress(pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self._file.write(_HEADER.pack(len(frame)))
+        self._file.write(frame)
+        self._pending = []
+
+    def batches(self) -> Iterator[list[ScanRecord]]:
+        """Every record in write order, in batches; call once, after the last append."""
+        self._flush()
+        self._file.seek(0)
+        while header := self._file.read(_HEADER.size):
+            (length,) = _HEADER.unpack(header)
+            batch: list[ScanRecord] = pickle.loads(zlib.decompress(self._file.read(length)))  # noqa: S301
+            yield batch
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> RecordSpool:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

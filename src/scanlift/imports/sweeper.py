@@ -1,0 +1,163 @@
+"""The sweeper: re-delivers jobs that lost their worker, gives up on jobs that keep killing
+workers, and forgets finished jobs after the retention period.
+
+Every change is a conditional UPDATE re-checking the state it acts on, so any number of
+sweepers (one per worker host) can run at once without stepping on each other or on workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, delete, or_, select, update
+
+from scanlift.db.base import utcnow
+from scanlift.db.engine import Database
+from scanlift.db.upsert import rows_affected
+from scanlift.imports.models import FINISHED, ImportJob, JobStatus
+from scanlift.imports.queue import JobQueue
+from scanlift.uploads.models import UploadKey
+from scanlift.uploads.storage import ObjectStore
+
+log = logging.getLogger(__name__)
+
+#: A queued job whose message has not been picked up for this long is sent again. Duplicates
+#: are harmless: a worker that cannot claim the job drops the message.
+RESEND_AFTER = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPolicy:
+    max_attempts: int
+    retention_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    redelivered: list[str]
+    abandoned: list[str]
+    resent: list[str]
+    purged: int
+
+
+def sweep_once(db: Database, queue: JobQueue, store: ObjectStore, policy: SweepPolicy) -> SweepResult:
+    now = utcnow()
+    redelivered, abandoned = _recover_expired_leases(db, policy, now)
+    resent = _resend_stale_queued(db, now)
+    for job_id in [*redelivered, *resent]:
+        try:
+            queue.enqueue(job_id)
+        except Exception:
+            log.warning("sweeper: could not enqueue %s; will retry", job_id)
+            continue
+        with db.session() as session:
+            session.execute(update(ImportJob).where(ImportJob.id == job_id).values(enqueued_at=utcnow()))
+    purged = _purge_expired(db, store, policy, now)
+    return SweepResult(redelivered, abandoned, resent, purged)
+
+
+def _recover_expired_leases(db: Database, policy: SweepPolicy, now: object) -> tuple[list[str], list[str]]:
+    redelivered: list[str] = []
+    abandoned: list[str] = []
+    with db.session() as session:
+        expired = session.scalars(
+            select(ImportJob)
+            .where(ImportJob.status == JobStatus.PROCESSING, ImportJob.lease_expires_at < now)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for job in expired:
+            still_expired = and_(
+                ImportJob.id == job.id,
+                ImportJob.status == JobStatus.PROCESSING,
+                ImportJob.lease_expires_at < now,
+                ImportJob.lease_owner == job.lease_owner,
+            )
+            if job.attempts >= policy.max_attempts:
+                message = (
+                    f"the import worker stopped unexpectedly {job.attempts} times while processing this file "
+                    "(for example killed, or out of memory); giving up"
+                )
+                values: dict[str, object] = {
+                    "status": JobStatus.ERROR,
+                    "error_status": message,
+                    "finished_at": now,
+                }
+                target = abandoned
+            else:
+                values = {"status": JobStatus.IN_QUEUE, "enqueued_at": None}
+                target = redelivered
+            statement = (
+                update(ImportJob)
+                .where(still_expired)
+                .values(lease_owner=None, lease_expires_at=None, last_updated_at=now, **values)
+            )
+            if rows_affected(session, statement) == 1:
+                target.append(job.id)
+    for job_id in abandoned:
+        log.warning("sweeper: import %s abandoned after repeated worker crashes", job_id)
+    for job_id in redelivered:
+        log.info("sweeper: import %s lost its worker; re-delivering", job_id)
+    return redelivered, abandoned
+
+
+def _resend_stale_queued(db: Database, now: object) -> list[str]:
+    cutoff = utcnow() - RESEND_AFTER
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(ImportJob.id).where(
+                    ImportJob.status == JobStatus.IN_QUEUE,
+                    or_(
+                        and_(
+                            ImportJob.enqueued_at.is_(None),
+                            ImportJob.created_at < utcnow() - timedelta(seconds=5),
+                        ),
+                        ImportJob.enqueued_at < cutoff,
+                    ),
+                )
+            )
+        )
+
+
+def _purge_expired(db: Database, store: ObjectStore, policy: SweepPolicy, now: object) -> int:
+    """Drop finished jobs past retention, with their uploaded object, and stale unused keys."""
+    cutoff = utcnow() - timedelta(seconds=policy.retention_seconds)
+    with db.session() as session:
+        jobs = session.execute(
+            select(ImportJob.id, ImportJob.file_location).where(
+                ImportJob.status.in_(FINISHED), ImportJob.last_updated_at < cutoff
+            )
+        ).all()
+        used_keys = select(ImportJob.file_location)
+        stale_keys = session.scalars(
+            select(UploadKey.key).where(UploadKey.expires_at < cutoff, UploadKey.key.not_in(used_keys))
+        ).all()
+        for job_id, key in jobs:
+            session.execute(delete(ImportJob).where(ImportJob.id == job_id))
+            still_used = session.scalar(select(ImportJob.id).where(ImportJob.file_location == key).limit(1))
+            if still_used is None:
+                session.execute(delete(UploadKey).where(UploadKey.key == key))
+                store.delete(key)
+        for key in stale_keys:
+            session.execute(delete(UploadKey).where(UploadKey.key == key))
+            store.delete(key)
+    return len(jobs)
+
+
+def run_forever(
+    db: Database, queue: JobQueue, store: ObjectStore, policy: SweepPolicy, *, interval: float
+) -> None:
+    """Sweep every ``interval`` seconds until the parent process goes away."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        try:
+            result = sweep_once(db, queue, store, policy)
+            if result.redelivered or result.abandoned or result.purged:
+                log.info("sweep: %s", result)
+        except Exception:
+            log.exception("sweep failed; retrying")
+        time.sleep(interval)

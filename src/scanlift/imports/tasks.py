@@ -1,0 +1,50 @@
+"""The Celery task: a thin shell that hands the job id to the pipeline of this worker process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from scanlift.config import Settings
+from scanlift.db.engine import Database
+from scanlift.imports.pipeline import ImportPipeline, JobSettings
+from scanlift.imports.queue import IMPORT_TASK
+from scanlift.uploads.storage import open_store
+
+log = logging.getLogger(__name__)
+
+# Each forked pool process builds its own engine and store: connections must not cross a fork.
+_pipelines: dict[int, ImportPipeline] = {}
+
+
+def _pipeline(settings: Settings) -> ImportPipeline:
+    pid = os.getpid()
+    if pid not in _pipelines:
+        _pipelines.clear()
+        _pipelines[pid] = ImportPipeline(
+            Database(settings.resolved_database_url),
+            open_store(settings),
+            JobSettings(lease_seconds=settings.job_lease_seconds, max_bytes=settings.max_upload_bytes),
+        )
+    return _pipelines[pid]
+
+
+def register_tasks(app: Celery, settings: Settings) -> None:
+    @app.task(name=IMPORT_TASK, ignore_result=True, acks_late=True)
+    def run_import(job_id: str) -> None:
+        _pipeline(settings).run(job_id)
+
+    limit_mb = settings.worker_memory_limit_mb
+
+    @worker_process_init.connect(weak=False)
+    def _limit_memory(**_kwargs: Any) -> None:
+        """Cap each pool process, so that a runaway parse fails with MemoryError on its own
+        instead of drawing the machine into the OOM killer."""
+        if limit_mb:
+            limit = limit_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

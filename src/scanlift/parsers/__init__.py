@@ -1,0 +1,1 @@
+"""Scanner-format parsers: bytes in, ScanAsset/ScanFinding records out. No database, no settings."""

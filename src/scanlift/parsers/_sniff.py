@@ -1,0 +1,46 @@
+"""Cheap looks at a file's first bytes, shared by detection and by parsers' ``sniff``."""
+
+from __future__ import annotations
+
+import codecs
+import io
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from scanlift.parsers._xml import local_name
+
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class XmlRoot:
+    name: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def xml_root(head: bytes) -> XmlRoot | None:
+    """The root element of an XML document from its first bytes, or None if it is not XML."""
+    stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if not stripped.startswith(b"<") and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        for _event, element in etree.iterparse(
+            io.BytesIO(head),
+            events=("start",),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=True,
+        ):
+            tag = element.tag if isinstance(element.tag, str) else ""
+            return XmlRoot(local_name(tag), {str(k): str(v) for k, v in element.attrib.items()})
+    except etree.XMLSyntaxError:
+        return None
+    return None
+
+
+def looks_binary(head: bytes) -> bool:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return b"\x00" in head[:8192]

@@ -1,0 +1,103 @@
+"""Safe, streaming XML for every XML parser.
+
+lxml's iterparse with ``resolve_entities="internal"``, ``no_network`` and ``load_dtd=False``
+never fetches anything, and an undefined entity reference is a hard error. On top of that, any
+document that *declares* an entity is refused outright: hardened parsers otherwise drop or expand
+entities silently, and no scanner export needs them. DOCTYPEs themselves are fine, because Burp
+carries an inline DTD of ELEMENT/ATTLIST declarations and Qualys names an external one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from typing import BinaryIO
+
+from lxml import etree
+
+from scanlift.parsers.base import InvalidFile
+
+
+def local_name(tag: str) -> str:
+    """``{namespace}Issue`` -> ``Issue``."""
+    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+
+
+def iter_elements(
+    stream: BinaryIO,
+    *,
+    source: str,
+    roots: Collection[str],
+    tags: Collection[str],
+    discard: Collection[str] = (),
+) -> Iterator[etree._Element]:
+    """Yield each element named in ``tags`` once it is complete, then free it.
+
+    ``roots`` lists the accepted root element names; any other root ends the parse with an
+    ``InvalidFile`` naming what was found. Elements named in ``discard`` are freed unread, which
+    makes skipping a large subtree such as Nessus's ``<Policy>`` cheap. Namespaces are ignored
+    when matching names.
+    """
+    wanted = frozenset(tags)
+    dropped = frozenset(discard)
+    context = etree.iterparse(
+        stream,
+        events=("end",),
+        resolve_entities="internal",
+        no_network=True,
+        load_dtd=False,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    checked = False
+    try:
+        for _event, element in context:
+            if not checked:
+                _check_document(element, source=source, roots=roots)
+                checked = True
+            tag = element.tag
+            if not isinstance(tag, str):
+                continue
+            name = local_name(tag)
+            if name in wanted:
+                yield element
+                release(element)
+            elif name in dropped:
+                release(element)
+    except etree.XMLSyntaxError as exc:
+        raise InvalidFile(source, describe_syntax_error(exc, started=checked)) from None
+
+
+def release(element: etree._Element) -> None:
+    """Free a finished element and the already-processed siblings before it."""
+    element.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lag lxml 6
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _check_document(first: etree._Element, *, source: str, roots: Collection[str]) -> None:
+    tree = first.getroottree()
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):  # type: ignore[attr-defined]
+        raise InvalidFile(source, "the document declares XML entities, which are refused for safety")
+    root = tree.getroot()
+    root_name = local_name(root.tag) if isinstance(root.tag, str) else "?"
+    if root_name not in roots:
+        expected = " or ".join(f"<{r}>" for r in sorted(roots))
+        raise InvalidFile(source, f"root element is <{root_name}>, expected {expected}")
+
+
+def describe_syntax_error(exc: etree.XMLSyntaxError, *, started: bool) -> str:
+    message = (exc.msg or str(exc)).strip()
+    if "amplification" in message or ("entity" in message.lower() and "loop" in message.lower()):
+        return f"refused an entity-expansion attack ({message})"
+    if not started:
+        if message.startswith("Document is empty") or "no element found" in message:
+            return "not XML: no element found"
+        if "Start tag expected" in message:
+            return "not XML: the content does not start with an XML element"
+    if "Premature end of data" in message or "EndTag" in message:
+        return f"truncated or not well-formed XML ({message})"
+    return f"not well-formed XML ({message})"

@@ -1,0 +1,127 @@
+"""The one contract every scanner parser implements, and the records they yield.
+
+A parser yields *occurrences*: one ``ScanFinding`` per (finding, asset, port) sighting, plus
+``ScanAsset`` records describing hosts. Grouping occurrences into report findings, affected
+assets and evidence is the merger's job, so no parser keeps its own dedupe dictionary.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO, ClassVar, Protocol
+
+
+class Severity(enum.StrEnum):
+    """PlexTrac's five levels, ordered from least to most severe."""
+
+    INFORMATIONAL = "Informational"
+    LOW = "Low"
+    MEDIUM = "Medium"
+    HIGH = "High"
+    CRITICAL = "Critical"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Port:
+    #: Port number as text, the way PlexTrac keys its ports maps ("443").
+    number: str
+    #: Transport protocol, lower case ("tcp", "udp").
+    protocol: str = "tcp"
+    #: Service name as the scanner reported it ("https", "ssh").
+    service: str = ""
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanAsset:
+    """A host, application or device that the scan saw. ``name`` is its identity per client."""
+
+    name: str
+    ips: tuple[str, ...] = ()
+    hostname: str = ""
+    fqdn: str = ""
+    netbios: str = ""
+    mac: str = ""
+    operating_system: str = ""
+    #: One of PlexTrac's asset types (Workstation, Server, Network Device, Application, General), or "".
+    type: str = ""
+    ports: tuple[Port, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    caption: str
+    #: Raw scanner output, request/response pair or code path, kept verbatim.
+    code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Score:
+    #: "CVSS2", "CVSS3", "CVSS3_1" or "CVSS4".
+    kind: str
+    vector: str = ""
+    score: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanFinding:
+    """One sighting of a finding, optionally on one asset and port."""
+
+    #: The tool's own stable id (plugin id, QID, issue type…), else ``title_flaw_id(title)``.
+    flaw_id: str
+    title: str
+    severity: Severity
+    description: str = ""
+    recommendations: str = ""
+    references: tuple[str, ...] = ()
+    #: Every CVE id found for the finding, upper case ("CVE-2021-44228").
+    cves: tuple[str, ...] = ()
+    #: CWE numbers (79, not "CWE-79").
+    cwes: tuple[int, ...] = ()
+    scores: tuple[Score, ...] = ()
+    tags: tuple[str, ...] = ()
+    #: Extra scanner fields kept as PlexTrac custom fields: (label, value).
+    fields: tuple[tuple[str, str], ...] = ()
+    #: Name of the affected asset (matches ``ScanAsset.name``); None for a finding with no asset.
+    asset: str | None = None
+    port: Port | None = None
+    location_url: str = ""
+    vulnerable_parameters: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = field(default=())
+
+
+ScanRecord = ScanAsset | ScanFinding
+
+
+@dataclass(frozen=True, slots=True)
+class Sniff:
+    """What detection may look at: the first bytes of the file and its name."""
+
+    head: bytes
+    filename: str = ""
+
+
+class Parser(Protocol):
+    #: PlexTrac source id, e.g. "nessus".
+    source: ClassVar[str]
+    #: Human name used in messages, e.g. "Nessus".
+    label: ClassVar[str]
+
+    def sniff(self, head: Sniff) -> bool:
+        """True when the first bytes look like this parser's format."""
+        ...
+
+    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+        """Yield records while reading ``stream`` once, front to back."""
+        ...
+
+
+class InvalidFile(Exception):
+    """The file is not a valid file of the format its parser expects."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"invalid {source} file: {problem}")
+        self.source = source
+        self.problem = problem

@@ -1,0 +1,171 @@
+"""Nessus v2 (.nessus) XML.
+
+Mapping (see docs/sources.md): one finding per ``pluginID``; one asset per ``ReportHost`` named as
+the scan names it; each ReportItem is one sighting on (host, port) whose ``plugin_output`` is
+evidence. Severity is the item's own 0-4 ``severity`` attribute, which is what the Nessus UI
+shows; ``risk_factor`` is used only when that attribute is missing, and CVSS scores are kept as
+scores without overriding it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO, ClassVar
+
+from lxml import etree
+
+from scanlift.parsers import _ids, _severity, _text
+from scanlift.parsers._sniff import xml_root
+from scanlift.parsers._xml import iter_elements
+from scanlift.parsers.base import (
+    Evidence,
+    Port,
+    ScanAsset,
+    ScanFinding,
+    ScanRecord,
+    Score,
+    Severity,
+    Sniff,
+)
+
+ROOT = "NessusClientData_v2"
+
+#: (score kind, vector element, score element), most recent CVSS version first.
+_SCORE_ELEMENTS = (
+    ("CVSS4", "cvss4_vector", "cvss4_base_score"),
+    ("CVSS3", "cvss3_vector", "cvss3_base_score"),
+    ("CVSS2", "cvss_vector", "cvss_base_score"),
+)
+
+#: ReportItem children kept as custom fields, with their labels.
+_FIELD_ELEMENTS = (
+    ("plugin_type", "Plugin Type"),
+    ("vpr_score", "VPR Score"),
+    ("epss_score", "EPSS Score"),
+    ("exploit_available", "Exploit Available"),
+    ("exploitability_ease", "Exploitability Ease"),
+    ("stig_severity", "STIG Severity"),
+    ("plugin_publication_date", "Plugin Publication Date"),
+    ("plugin_modification_date", "Plugin Modification Date"),
+)
+
+
+class NessusParser:
+    source: ClassVar[str] = "nessus"
+    label: ClassVar[str] = "Nessus"
+
+    def sniff(self, head: Sniff) -> bool:
+        root = xml_root(head.head)
+        return root is not None and root.name == ROOT
+
+    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+        host_props: dict[str, str] = {}
+        host_ports: dict[tuple[str, str], Port] = {}
+        for element in iter_elements(
+            stream,
+            source=self.source,
+            roots=(ROOT,),
+            tags=("HostProperties", "ReportItem", "ReportHost"),
+            discard=("Policy",),
+        ):
+            name = element.tag
+            if name == "HostProperties":
+                host_props = {
+                    tag.get("name", ""): (tag.text or "").strip() for tag in element.iterchildren("tag")
+                }
+            elif name == "ReportItem":
+                host = _host_name(element)
+                finding = _finding(element, host)
+                if finding.port is not None:
+                    host_ports.setdefault((finding.port.number, finding.port.protocol), finding.port)
+                yield finding
+            else:  # ReportHost: its items are done, so its ports are known
+                yield _asset(element.get("name") or "", host_props, tuple(host_ports.values()))
+                host_props, host_ports = {}, {}
+
+
+def _host_name(item: etree._Element) -> str:
+    host = item.getparent()
+    return (host.get("name") if host is not None else None) or ""
+
+
+def _child_text(item: etree._Element, tag: str) -> str:
+    child = item.find(tag)
+    return (child.text or "").strip() if child is not None else ""
+
+
+def _all_texts(item: etree._Element, tag: str) -> list[str]:
+    return [(c.text or "").strip() for c in item.iterchildren(tag) if c.text]
+
+
+def _severity_of(item: etree._Element) -> Severity:
+    by_attribute = _severity.from_scale(item.get("severity"), _severity.ZERO_TO_FOUR)
+    if by_attribute is not None:
+        return by_attribute
+    by_risk = _severity.from_label(_child_text(item, "risk_factor"))
+    return by_risk or Severity.INFORMATIONAL
+
+
+def _finding(item: etree._Element, host: str) -> ScanFinding:
+    plugin_id = item.get("pluginID") or ""
+    title = item.get("pluginName") or _child_text(item, "plugin_name") or f"Nessus plugin {plugin_id}"
+    xrefs = _all_texts(item, "xref")
+    cwes = [_ids.parse_cwe(c) for c in _all_texts(item, "cwe")]
+    cwes += [_ids.parse_cwe(x.split(":", 1)[1]) for x in xrefs if x.upper().startswith("CWE:")]
+    port_number = item.get("port") or "0"
+    port = None
+    if port_number != "0":
+        port = Port(
+            number=port_number,
+            protocol=(item.get("protocol") or "tcp").lower(),
+            service=item.get("svc_name") or "",
+        )
+    output = _child_text(item, "plugin_output")
+    evidence: tuple[Evidence, ...] = ()
+    if output:
+        where = f" ({port.protocol}/{port.number}/{port.service})" if port else ""
+        evidence = (Evidence(caption=f"Plugin output{where}", code=output),)
+    fields = [("Nessus Plugin ID", plugin_id), ("Plugin Family", item.get("pluginFamily") or "")]
+    fields += [(label, _child_text(item, tag)) for tag, label in _FIELD_ELEMENTS]
+    risk_factor = _child_text(item, "risk_factor")
+    if risk_factor:
+        fields.append(("Risk Factor", risk_factor))
+    return ScanFinding(
+        flaw_id=plugin_id or _ids.title_flaw_id(title),
+        title=title,
+        severity=_severity_of(item),
+        description=_text.join_paragraphs(_child_text(item, "synopsis"), _child_text(item, "description")),
+        recommendations=_text.clean(_child_text(item, "solution")),
+        references=_ids.unique(line for text in _all_texts(item, "see_also") for line in text.splitlines()),
+        cves=_ids.find_cves(*_all_texts(item, "cve"), *xrefs),
+        cwes=tuple(dict.fromkeys(c for c in cwes if c is not None)),
+        scores=_scores(item),
+        fields=tuple((label, value) for label, value in fields if value),
+        asset=host,
+        port=port,
+        evidence=evidence,
+    )
+
+
+def _scores(item: etree._Element) -> tuple[Score, ...]:
+    scores = []
+    for kind, vector_tag, score_tag in _SCORE_ELEMENTS:
+        vector, score = _child_text(item, vector_tag), _child_text(item, score_tag)
+        if vector or score:
+            scores.append(Score(kind=kind, vector=vector, score=score))
+    return tuple(scores)
+
+
+def _asset(name: str, props: dict[str, str], ports: tuple[Port, ...]) -> ScanAsset:
+    ips = _ids.unique([props.get("host-ip", ""), *props.get("host-ips", "").split(",")])
+    fqdn = props.get("host-fqdn", "")
+    return ScanAsset(
+        name=name,
+        ips=ips,
+        hostname=props.get("hostname", "") or (fqdn.split(".", 1)[0] if fqdn else ""),
+        fqdn=fqdn,
+        netbios=props.get("netbios-name", ""),
+        mac=_text.clean(props.get("mac-address", "")).replace("\n", ", "),
+        operating_system=_text.clean(props.get("operating-system", "")).replace("\n", " / "),
+        ports=ports,
+    )

@@ -1,0 +1,83 @@
+"""The explicit list of parsers, keyed by PlexTrac source id. A duplicate id fails at import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from scanlift.parsers.base import Parser
+from scanlift.parsers.nessus import NessusParser
+
+#: Every file-import source id PlexTrac documents (api-notes §3.4), with a human label.
+PLEXTRAC_SOURCES: Mapping[str, str] = {
+    "acunetix": "Acunetix",
+    "burp": "Burp Suite XML",
+    "burphtml": "Burp Suite HTML",
+    "checkmarx": "Checkmarx",
+    "coreimpact": "Core Impact",
+    "custom": "Custom",
+    "hclappscan": "HCL AppScan",
+    "horizon": "Horizon3.ai",
+    "invicti": "Invicti",
+    "nessus": "Nessus",
+    "netsparker": "Netsparker",
+    "nexpose": "Nexpose",
+    "nipper": "Nipper",
+    "nmap": "Nmap (Vulners NSE)",
+    "nodeware": "Nodeware",
+    "nodezero": "NodeZero",
+    "offlinecsv": "CSV",
+    "openvas": "OpenVAS",
+    "owaspzap": "OWASP ZAP",
+    "pentera": "Pentera",
+    "ptrac": "PlexTrac PTRAC",
+    "qualys": "Qualys",
+    "rapidfire": "RapidFire",
+    "scythe": "Scythe",
+    "veracode": "Veracode",
+}
+
+#: Source ids that PlexTrac lists separately but that name the same file format.
+ALIASES: Mapping[str, str] = {"horizon": "nodezero", "netsparker": "invicti"}
+
+_PARSERS: tuple[Parser, ...] = (NessusParser(),)
+
+
+def _index(parsers: tuple[Parser, ...]) -> dict[str, Parser]:
+    index: dict[str, Parser] = {}
+    for parser in parsers:
+        if parser.source in index:
+            raise RuntimeError(f"two parsers claim source {parser.source!r}")
+        if parser.source not in PLEXTRAC_SOURCES:
+            raise RuntimeError(f"parser source {parser.source!r} is not a PlexTrac source id")
+        index[parser.source] = parser
+    return index
+
+
+PARSERS: Mapping[str, Parser] = _index(_PARSERS)
+
+
+class UnknownSource(LookupError):
+    def __init__(self, source: str) -> None:
+        valid = ", ".join(sorted({*PLEXTRAC_SOURCES, "auto"}))
+        super().__init__(f"unknown source {source!r}; valid sources: {valid}")
+        self.source = source
+
+
+class UnsupportedSource(LookupError):
+    def __init__(self, source: str) -> None:
+        super().__init__(f"unsupported source {source!r}: this scanlift version has no parser for it yet")
+        self.source = source
+
+
+def is_known_source(source: str) -> bool:
+    return source in PLEXTRAC_SOURCES or source == "auto"
+
+
+def parser_for(source: str) -> Parser:
+    """The parser for a PlexTrac source id; raises UnknownSource or UnsupportedSource."""
+    if source not in PLEXTRAC_SOURCES:
+        raise UnknownSource(source)
+    parser = PARSERS.get(ALIASES.get(source, source))
+    if parser is None:
+        raise UnsupportedSource(source)
+    return parser

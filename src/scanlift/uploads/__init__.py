@@ -1,0 +1,1 @@
+"""Presigned upload URLs and object storage."""

@@ -1,0 +1,103 @@
+"""The embedded object store: files under a directory, uploaded through the API's own signed PUT."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote, urlencode
+
+import anyio
+
+from scanlift.errors import PayloadTooLarge
+from scanlift.uploads import signing
+from scanlift.uploads.keys import is_valid_key
+from scanlift.uploads.storage.base import ObjectInfo
+
+_WRITE_BATCH = 1024 * 1024
+
+
+class LocalObjectStore:
+    def __init__(self, *, root: str | Path, public_url: str, secret: str) -> None:
+        self.root = Path(root).resolve()
+        self.public_url = public_url.rstrip("/")
+        self._secret = secret
+        self._tmp = self.root / ".incoming"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, key: str) -> Path:
+        if not is_valid_key(key):
+            raise FileNotFoundError(key)
+        path = (self.root / key).resolve()
+        if self.root not in path.parents:
+            raise FileNotFoundError(key)
+        return path
+
+    def presign_put(self, key: str, *, expires_in: int) -> str:
+        self.path_for(key)  # refuse keys that could not be stored
+        expires = int(time.time()) + expires_in
+        query = urlencode(
+            {
+                signing.EXPIRES_PARAM: expires,
+                signing.SIGNATURE_PARAM: signing.sign(self._secret, method="PUT", key=key, expires=expires),
+            }
+        )
+        return f"{self.public_url}/cloud/uploads/{quote(key)}?{query}"
+
+    def verify_put(self, key: str, expires: str | None, signature: str | None) -> str | None:
+        return signing.verify(self._secret, method="PUT", key=key, expires=expires, signature=signature)
+
+    async def receive(self, key: str, body: AsyncIterator[bytes], *, max_bytes: int) -> ObjectInfo:
+        """Stream ``body`` to a temporary file, then move it into place; never held in memory."""
+        target = self.path_for(key)
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="put-")
+        digest = hashlib.md5(usedforsecurity=False)
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pending: list[bytes] = []
+                pending_size = 0
+                async for chunk in body:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise PayloadTooLarge(f"the upload exceeds the {max_bytes}-byte limit")
+                    digest.update(chunk)
+                    pending.append(chunk)
+                    pending_size += len(chunk)
+                    if pending_size >= _WRITE_BATCH:
+                        await anyio.to_thread.run_sync(handle.write, b"".join(pending))
+                        pending, pending_size = [], 0
+                if pending:
+                    await anyio.to_thread.run_sync(handle.write, b"".join(pending))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return ObjectInfo(size=size, etag=digest.hexdigest())
+
+    def stat(self, key: str) -> ObjectInfo:
+        path = self.path_for(key)
+        info = path.stat()  # raises FileNotFoundError
+        return ObjectInfo(size=info.st_size, etag=f"{int(info.st_mtime_ns):x}-{info.st_size:x}")
+
+    def open(self, key: str) -> BinaryIO:
+        return self.path_for(key).open("rb")
+
+    def delete(self, key: str) -> None:
+        try:
+            path = self.path_for(key)
+        except FileNotFoundError:
+            return
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
+
+    def check(self) -> None:
+        if not os.access(self.root, os.W_OK):
+            raise OSError(f"object store directory {self.root} is not writable")

@@ -1,0 +1,46 @@
+"""Small helpers for PlexTrac's JSON shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+
+def epoch_ms(moment: datetime | None) -> int | None:
+    return int(moment.timestamp() * 1000) if moment is not None else None
+
+
+def iso_z(moment: datetime | None) -> str | None:
+    """``2025-05-15T16:02:00.232Z``, the format of the import job's timestamps."""
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def flaw_id_value(flaw_id: str) -> int | str:
+    """PlexTrac's flaw ids are integers; ids that are not (an OpenVAS OID) stay strings."""
+    return int(flaw_id) if flaw_id.isdigit() and len(flaw_id) < 19 else flaw_id
+
+
+class PortLike(Protocol):
+    @property
+    def number(self) -> str: ...
+    @property
+    def protocol(self) -> str: ...
+    @property
+    def service(self) -> str: ...
+
+
+def ports_map(ports: Iterable[PortLike]) -> dict[str, dict[str, str]]:
+    """PlexTrac's ports map, keyed by number; a non-TCP port is keyed ``53/udp`` so none collide."""
+    ordered = sorted(ports, key=lambda p: (int(p.number) if p.number.isdigit() else 0, p.protocol))
+    return {
+        p.number if p.protocol == "tcp" else f"{p.number}/{p.protocol}": {
+            "number": p.number,
+            "protocol": p.protocol,
+            "service": p.service,
+            "version": str(getattr(p, "version", "")),
+        }
+        for p in ordered
+    }
