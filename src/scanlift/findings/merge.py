@@ -347,6 +347,7 @@ def _fill_asset(row: ClientAsset, asset: ScanAsset) -> None:
         ("netbios_name", asset.netbios),
         ("mac_address", asset.mac),
         ("operating_system", asset.operating_system),
+        ("description", asset.description),
     ):
         if value and not getattr(row, column):
             setattr(row, column, value)

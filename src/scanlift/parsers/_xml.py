@@ -39,8 +39,9 @@ def iter_elements(
     """
     wanted = frozenset(tags)
     dropped = frozenset(discard)
+    tracked = _LineTracker(stream)
     context = etree.iterparse(
-        stream,
+        tracked,
         events=("end",),
         resolve_entities="internal",
         no_network=True,
@@ -65,7 +66,28 @@ def iter_elements(
             elif name in dropped:
                 release(element)
     except etree.XMLSyntaxError as exc:
-        raise InvalidFile(source, describe_syntax_error(exc, started=checked)) from None
+        if checked and tracked.at_end and (exc.lineno or 0) >= tracked.lines:
+            problem = f"truncated: the file ends before its XML is complete ({(exc.msg or str(exc)).strip()})"
+        else:
+            problem = describe_syntax_error(exc, started=checked)
+        raise InvalidFile(source, problem) from None
+
+
+class _LineTracker:
+    """Counts the lines read and notices the end of input, so a cut-off file is named as such."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.lines = 1
+        self.at_end = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if data:
+            self.lines += data.count(b"\n")
+        else:
+            self.at_end = True
+        return data
 
 
 def release(element: etree._Element) -> None:
@@ -98,6 +120,8 @@ def describe_syntax_error(exc: etree.XMLSyntaxError, *, started: bool) -> str:
             return "not XML: no element found"
         if "Start tag expected" in message:
             return "not XML: the content does not start with an XML element"
+    if "Entity '" in message and "not defined" in message:
+        return f"refused an undeclared or external XML entity ({message})"
     if "Premature end of data" in message or "EndTag" in message:
         return f"truncated or not well-formed XML ({message})"
     return f"not well-formed XML ({message})"

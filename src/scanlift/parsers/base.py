@@ -47,6 +47,8 @@ class ScanAsset:
     operating_system: str = ""
     #: One of PlexTrac's asset types (Workstation, Server, Network Device, Application, General), or "".
     type: str = ""
+    #: Host-level facts that no other field holds (e.g. Nessus's patch summary with its CVEs).
+    description: str = ""
     ports: tuple[Port, ...] = ()
 
 

@@ -168,4 +168,16 @@ def _asset(name: str, props: dict[str, str], ports: tuple[Port, ...]) -> ScanAss
         mac=_text.clean(props.get("mac-address", "")).replace("\n", ", "),
         operating_system=_text.clean(props.get("operating-system", "")).replace("\n", " / "),
         ports=ports,
+        description=_patch_summary(props),
     )
+
+
+def _patch_summary(props: dict[str, str]) -> str:
+    """Nessus's per-host patch summary: each missing patch with the CVEs it fixes."""
+    entries = []
+    for name, text in props.items():
+        if name.startswith("patch-summary-txt-"):
+            cves = props.get("patch-summary-cves-" + name.removeprefix("patch-summary-txt-"), "")
+            cve_list = ", ".join(_ids.find_cves(cves))
+            entries.append(_text.clean(text) + (f"\nCVEs: {cve_list}" if cve_list else ""))
+    return ("Missing patches (Nessus patch summary):\n\n" + "\n\n".join(entries)) if entries else ""

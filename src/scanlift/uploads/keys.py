@@ -13,7 +13,8 @@ _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._ ()+,=@-]+")
 def safe_file_name(name: str) -> str:
     """The last path component of ``name`` with control and special characters replaced."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch for ch in unicodedata.normalize("NFKC", base) if unicodedata.category(ch)[0] != "C")
+    # Decompose accents (é -> e + mark) and drop the marks and any control characters.
+    base = "".join(ch for ch in unicodedata.normalize("NFKD", base) if unicodedata.category(ch)[0] not in "CM")
     base = _UNSAFE_CHARS.sub("_", base).strip(" .")
     base = base.lstrip("._- ")
     if len(base) > 200:
