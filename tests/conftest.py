@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,11 +11,11 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from scanlift.app import create_app
-from scanlift.auth.models import User
-from scanlift.auth.service import create_user, ensure_tenant
+from scanlift.auth.service import ensure_tenant
 from scanlift.config import Settings
 from scanlift.db.migrate import upgrade
 from scanlift.runtime import Runtime
+from tests.support.harness import Harness
 
 CORPUS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -38,10 +39,18 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The schema is built once by the real migrations; each test starts from a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "scanlift.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
+def runtime(settings: Settings, migrated_sqlite: Path) -> Iterator[Runtime]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
+    shutil.copyfile(migrated_sqlite, settings.data_dir / "scanlift.db")
     runtime = Runtime(settings)
     with runtime.db.session() as session:
         ensure_tenant(session, 0)
@@ -56,12 +65,6 @@ def api(runtime: Runtime) -> Iterator[TestClient]:
         yield client
 
 
-def make_user(runtime: Runtime, email: str, tenant_id: int = 0, password: str = "correct-horse-battery") -> User:
-    with runtime.db.session() as session:
-        return create_user(session, email=email, password=password, tenant_id=tenant_id)
-
-
-def login(api: TestClient, email: str, password: str = "correct-horse-battery") -> dict[str, str]:
-    response = api.post("/api/v1/authenticate", json={"username": email, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": response.json()["token"]}
+@pytest.fixture
+def harness(runtime: Runtime) -> Harness:
+    return Harness(runtime)

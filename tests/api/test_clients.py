@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from scanlift.runtime import Runtime
-from tests.conftest import login, make_user
+from tests.support.accounts import login, make_user
 
 
 def _client_and_report(api: TestClient, headers: dict[str, str]) -> tuple[int, int]:
-    client_id = api.post("/api/v1/client/create", json={"name": "ACME", "poc": "Jo"}, headers=headers).json()["client_id"]
+    client_id = api.post("/api/v1/client/create", json={"name": "ACME", "poc": "Jo"}, headers=headers).json()[
+        "client_id"
+    ]
     created = api.post(f"/api/v1/client/{client_id}/report/create", json={"name": "Q4 test"}, headers=headers).json()
     assert created["message"] == "success"
     assert created["doc_id"] == f"report_{created['report_id']}_client_{client_id}"
@@ -56,7 +58,7 @@ def test_other_tenant_sees_nothing(api: TestClient, runtime: Runtime) -> None:
 def test_report_must_belong_to_the_client(api: TestClient, runtime: Runtime) -> None:
     make_user(runtime, "ana@example.com")
     headers = login(api, "ana@example.com")
-    first, report_id = _client_and_report(api, headers)
+    _, report_id = _client_and_report(api, headers)
     second, _ = _client_and_report(api, headers)
     assert api.get(f"/api/v1/client/{second}/report/{report_id}", headers=headers).status_code == 404
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from scanlift.runtime import Runtime
 from scanlift.uploads.keys import safe_file_name
 from scanlift.uploads.storage.local import LocalObjectStore
-from tests.conftest import login, make_user
+from tests.support.accounts import login, make_user
 
 
 @pytest.fixture
@@ -120,13 +120,18 @@ def test_traversal_names_stay_inside_the_store(api: TestClient, ana: dict[str, s
     assert isinstance(store, LocalObjectStore)
     assert store.root in store.path_for(body["key"]).parents
     # A hand-made traversal in the URL path never reaches the file system.
-    response = api.put(f"/cloud/uploads/{quote('../../../etc/passwd')}?X-Scanlift-Expires=1&X-Scanlift-Signature=x", content=b"x")
+    response = api.put(
+        f"/cloud/uploads/{quote('../../../etc/passwd')}?X-Scanlift-Expires=1&X-Scanlift-Signature=x",
+        content=b"x",
+    )
     assert response.status_code in (403, 404)
 
 
 def _setup_report(api: TestClient, headers: dict[str, str]) -> tuple[int, int]:
     client_id = api.post("/api/v1/client/create", json={"name": "ACME"}, headers=headers).json()["client_id"]
-    report_id = api.post(f"/api/v1/client/{client_id}/report/create", json={"name": "R"}, headers=headers).json()["report_id"]
+    report_id = api.post(f"/api/v1/client/{client_id}/report/create", json={"name": "R"}, headers=headers).json()[
+        "report_id"
+    ]
     return client_id, report_id
 
 
@@ -214,7 +219,9 @@ def test_trigger_refusals_say_why(api: TestClient, ana: dict[str, str], runtime:
     assert "tags" in message
 
 
-def test_other_tenants_key_client_and_report_are_refused(api: TestClient, ana: dict[str, str], runtime: Runtime) -> None:
+def test_other_tenants_key_client_and_report_are_refused(
+    api: TestClient, ana: dict[str, str], runtime: Runtime
+) -> None:
     client_id, report_id = _setup_report(api, ana)
     anas_upload = _presign(api, ana)
     api.put(_path_and_query(anas_upload["url"]), content=b"<x/>")

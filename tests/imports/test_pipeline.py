@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,83 +10,12 @@ import pytest
 from lxml import etree
 from sqlalchemy import update
 
-from scanlift.auth.models import User
-from scanlift.clients.models import Client, Report
 from scanlift.db.base import utcnow
 from scanlift.imports import leases
 from scanlift.imports.models import ImportJob, JobStatus
-from scanlift.imports.pipeline import ImportPipeline, JobSettings
-from scanlift.imports.service import ImportRequest, create_job
 from scanlift.imports.tags import ImportTags
-from scanlift.runtime import Runtime
-from scanlift.uploads.keys import new_key
-from scanlift.uploads.models import UploadKey
-from scanlift.uploads.storage.local import LocalObjectStore
-from tests.conftest import make_user
-from tests.support.state import report_state, state_digest
-
-
-class Harness:
-    """A user with one client and report, and helpers to upload and import files."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.user: User = make_user(runtime, f"{uuid.uuid4().hex[:8]}@example.com")
-        with runtime.db.session() as session:
-            client = Client(tenant_id=0, name="ACME")
-            session.add(client)
-            session.flush()
-            report = Report(tenant_id=0, client_id=client.id, name="R")
-            session.add(report)
-            session.flush()
-            self.client_id, self.report_id = client.id, report.id
-        self.pipeline = ImportPipeline(runtime.db, runtime.storage, JobSettings(lease_seconds=30, max_bytes=10**9))
-
-    def upload(self, content: bytes, name: str = "scan.nessus") -> str:
-        store = self.runtime.storage
-        assert isinstance(store, LocalObjectStore)
-        key = new_key(name)
-        path = store.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        with self.runtime.db.session() as session:
-            session.add(UploadKey(key=key, tenant_id=0, user_id=self.user.id, file_name=name, expires_at=utcnow()))
-        return key
-
-    def queue(self, content: bytes, source: str = "nessus", tags: ImportTags | None = None) -> str:
-        key = self.upload(content)
-        with self.runtime.db.session() as session:
-            user = session.get(User, self.user.id)
-            assert user is not None
-            job = create_job(
-                session,
-                self.runtime.storage,
-                user,
-                client_id=self.client_id,
-                report_id=self.report_id,
-                request=ImportRequest(source, key, "scan.nessus", tags or ImportTags([], []), False),
-            )
-            return job.id
-
-    def run(self, content: bytes, source: str = "nessus", tags: ImportTags | None = None) -> ImportJob:
-        job_id = self.queue(content, source, tags)
-        self.pipeline.run(job_id)
-        return self.job(job_id)
-
-    def job(self, job_id: str) -> ImportJob:
-        with self.runtime.db.session() as session:
-            job = session.get(ImportJob, job_id)
-            assert job is not None
-            return job
-
-    def state(self) -> dict[str, object]:
-        with self.runtime.db.session() as session:
-            return report_state(session, client_id=self.client_id, report_id=self.report_id)
-
-
-@pytest.fixture
-def harness(runtime: Runtime) -> Harness:
-    return Harness(runtime)
+from tests.support.harness import Harness
+from tests.support.state import state_digest
 
 
 def _nessus(corpus_dir: Path, name: str) -> bytes:
@@ -168,7 +96,10 @@ def test_tags_go_to_touched_assets_and_findings(harness: Harness, corpus_dir: Pa
 
 BAD_FILES = {
     "not XML": (b"hello, this is plain text\n", "not XML"),
-    "truncated": (b"<NessusClientData_v2><Report><ReportHost name='h'><ReportItem pluginID='1'>", "truncated"),
+    "truncated": (
+        b"<NessusClientData_v2><Report><ReportHost name='h'><ReportItem pluginID='1'>",
+        "truncated",
+    ),
     "XXE": (
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         b"<NessusClientData_v2>&x;</NessusClientData_v2>",
@@ -179,8 +110,14 @@ BAD_FILES = {
         b"<NessusClientData_v2>&b;</NessusClientData_v2>",
         "entit",
     ),
-    "external DTD and wrong root": (b'<!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd"><x/>', "root element is <x>"),
-    "wrong source": (b'<?xml version="1.0"?><issues burpVersion="2"><issue/></issues>', "root element is <issues>"),
+    "external DTD and wrong root": (
+        b'<!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd"><x/>',
+        "root element is <x>",
+    ),
+    "wrong source": (
+        b'<?xml version="1.0"?><issues burpVersion="2"><issue/></issues>',
+        "root element is <issues>",
+    ),
     "empty": (b"", "the file is empty"),
     "binary": (bytes(range(256)) * 64, "binary data"),
 }
@@ -224,7 +161,9 @@ def test_duplicate_deliveries_are_dropped(harness: Harness, corpus_dir: Path) ->
     job = harness.job(job_id)
     assert (job.status, job.lease_owner, job.attempts) == (JobStatus.PROCESSING, "other-worker", 1)
     with harness.runtime.db.session() as session:
-        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(ImportJob).where(ImportJob.id == job_id).values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
     harness.pipeline.run(job_id)  # the lease expired: this worker takes over and finishes
     assert harness.job(job_id).status == JobStatus.COMPLETE
     harness.pipeline.run(job_id)  # finished: dropped

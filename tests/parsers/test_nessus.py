@@ -13,8 +13,13 @@ from scanlift.parsers.base import InvalidFile, Severity, Sniff
 from scanlift.parsers.nessus import NessusParser
 from tests.parsers.records import assets_of, findings_of, parse_file
 
-NESSUS_XML = ["issue_6992.nessus", "nessus_many_vuln.xml", "nessus_v_unknown.xml", "nessus_with_cvssv3.nessus",
-              "nessus_with_cwe-.nessus"]
+NESSUS_XML = [
+    "issue_6992.nessus",
+    "nessus_many_vuln.xml",
+    "nessus_v_unknown.xml",
+    "nessus_with_cvssv3.nessus",
+    "nessus_with_cwe-.nessus",
+]
 PARSER = NessusParser()
 
 
@@ -78,7 +83,10 @@ def test_plugin_output_becomes_evidence(corpus_dir: Path) -> None:
     with_output = [f for f in findings if f.evidence]
     assert with_output
     sample = next(f for f in with_output if f.port is not None)
-    assert sample.evidence[0].caption == f"Plugin output ({sample.port.protocol}/{sample.port.number}/{sample.port.service})"
+    assert (
+        sample.evidence[0].caption
+        == f"Plugin output ({sample.port.protocol}/{sample.port.number}/{sample.port.service})"
+    )
 
 
 @pytest.mark.parametrize(
@@ -105,7 +113,9 @@ def test_severity_rule(severity: str | None, risk_factor: str, expected: Severit
 
 
 def test_wrong_root_names_what_was_found() -> None:
-    with pytest.raises(InvalidFile, match=r"invalid nessus file: root element is <issues>, expected <NessusClientData_v2>"):
+    with pytest.raises(
+        InvalidFile, match=r"invalid nessus file: root element is <issues>, expected <NessusClientData_v2>"
+    ):
         list(PARSER.parse(io.BytesIO(b"<issues><issue/></issues>")))
 
 

@@ -66,11 +66,8 @@ def iter_elements(
             elif name in dropped:
                 release(element)
     except etree.XMLSyntaxError as exc:
-        if checked and tracked.at_end and (exc.lineno or 0) >= tracked.lines:
-            problem = f"truncated: the file ends before its XML is complete ({(exc.msg or str(exc)).strip()})"
-        else:
-            problem = describe_syntax_error(exc, started=checked)
-        raise InvalidFile(source, problem) from None
+        at_end = tracked.at_end and (exc.lineno or 0) >= tracked.lines
+        raise InvalidFile(source, describe_syntax_error(exc, started=checked, at_end=at_end)) from None
 
 
 class _LineTracker:
@@ -111,17 +108,18 @@ def _check_document(first: etree._Element, *, source: str, roots: Collection[str
         raise InvalidFile(source, f"root element is <{root_name}>, expected {expected}")
 
 
-def describe_syntax_error(exc: etree.XMLSyntaxError, *, started: bool) -> str:
+def describe_syntax_error(exc: etree.XMLSyntaxError, *, started: bool, at_end: bool = False) -> str:
+    """A reader's explanation of why libxml2 stopped; ``at_end``: it stopped on the last line read."""
     message = (exc.msg or str(exc)).strip()
-    if "amplification" in message or ("entity" in message.lower() and "loop" in message.lower()):
+    lowered = message.lower()
+    if "amplification" in lowered or ("entity" in lowered and "loop" in lowered):
         return f"refused an entity-expansion attack ({message})"
-    if not started:
-        if message.startswith("Document is empty") or "no element found" in message:
-            return "not XML: no element found"
-        if "Start tag expected" in message:
-            return "not XML: the content does not start with an XML element"
     if "Entity '" in message and "not defined" in message:
         return f"refused an undeclared or external XML entity ({message})"
-    if "Premature end of data" in message or "EndTag" in message:
-        return f"truncated or not well-formed XML ({message})"
+    if not started and (message.startswith("Document is empty") or "no element found" in message):
+        return "not XML: no element found"
+    if not started and "Start tag expected" in message:
+        return "not XML: the content does not start with an XML element"
+    if at_end or "Premature end of data" in message:
+        return f"truncated: the file ends before its XML is complete ({message})"
     return f"not well-formed XML ({message})"

@@ -1,0 +1,230 @@
+"""The four-step flow over real HTTP against ``scanlift serve`` with its embedded worker.
+
+Everything here runs on the embedded defaults: SQLite, the local object store, and Celery over
+the file-system transport, in separate processes exactly as ``make run`` starts them.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from lxml import etree
+
+from scanlift.client import ImportClient
+from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, RunningServer, running_server
+
+NESSUS_FILES = sorted(
+    p.name for p in (Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "nessus").glob("*")
+    if p.suffix in (".nessus", ".xml")
+)  # fmt: skip
+CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with running_server(tmp_path_factory.mktemp("e2e")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server: RunningServer) -> Iterator[ImportClient]:
+    api = ImportClient(server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    yield api
+    api.close()
+
+
+def _new_report(client: ImportClient, name: str) -> tuple[int, int]:
+    client_id = client.request("POST", "/api/v1/client/create", json={"name": name}).json()["client_id"]
+    report = client.request("POST", f"/api/v1/client/{client_id}/report/create", json={"name": name}).json()
+    return client_id, report["report_id"]
+
+
+def _import(client: ImportClient, path: Path, client_id: int, report_id: int, source: str = "nessus") -> Any:
+    key = client.upload(path)
+    operation = client.trigger(client_id, report_id, source, key, path.name)
+    return client.wait(operation, poll_seconds=0.2)
+
+
+def _findings(client: ImportClient, client_id: int, report_id: int) -> dict[str, dict[str, Any]]:
+    rows = client.request("GET", f"/api/v1/client/{client_id}/report/{report_id}/flaws").json()
+    return {
+        str(row["id"]): client.request("GET", f"/api/v1/client/{client_id}/report/{report_id}/flaw/{row['id']}").json()
+        for row in rows
+    }
+
+
+@pytest.mark.parametrize("name", NESSUS_FILES)
+def test_every_nessus_file_imports_end_to_end(client: ImportClient, corpus_dir: Path, name: str) -> None:
+    path = corpus_dir / "nessus" / name
+    client_id, report_id = _new_report(client, name)
+    outcome = _import(client, path, client_id, report_id)
+    assert outcome.status == "IMPORT COMPLETE", outcome.error_status
+    assert outcome.job["progress"] == 100
+
+    tree = etree.parse(str(path))
+    plugin_ids = {item.get("pluginID") for item in tree.iter("ReportItem")}
+    hosts = {host.get("name") for host in tree.iter("ReportHost")}
+    findings = _findings(client, client_id, report_id)
+    assets = client.request("GET", f"/api/v1/client/{client_id}/assets").json()
+    assert set(findings) == plugin_ids
+    assert {a["asset"] for a in assets} == hosts
+
+    stored_cves = {c["name"] for f in findings.values() for c in f["common_identifiers"]["CVE"]}
+    stored_cves |= {c.upper() for a in assets for c in CVE.findall(a["description"])}
+    assert {c.upper() for c in CVE.findall(path.read_text(errors="replace"))} <= stored_cves
+    for item in tree.iter("ReportItem"):
+        finding = findings[item.get("pluginID")]
+        host = item.getparent().get("name")
+        affected = [a for a in finding["affected_assets"].values() if a["asset"] == host]
+        assert len(affected) == 1
+        if item.get("port") != "0":
+            assert item.get("port") in {p["number"] for p in affected[0]["ports"].values()}
+
+
+def _comparable(findings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Finding objects without times and generated evidence ids."""
+    volatile = {"createdAt", "last_update", "updatedAt"}
+    result = {}
+    for flaw_id, finding in findings.items():
+        kept = {k: v for k, v in finding.items() if k not in volatile}
+        kept["affected_assets"] = {
+            a["asset"]: {
+                **{k: v for k, v in a.items() if k not in volatile | {"evidence", "id"}},
+                "evidence": sorted((e["caption"], e["code"]) for e in a["evidence"]),
+            }
+            for a in finding["affected_assets"].values()
+        }
+        result[flaw_id] = kept
+    return result
+
+
+def test_reimporting_a_file_leaves_the_report_identical(client: ImportClient, corpus_dir: Path) -> None:
+    path = corpus_dir / "nessus" / "nessus_v_unknown.xml"
+    client_id, report_id = _new_report(client, "reimport")
+    assert _import(client, path, client_id, report_id).status == "IMPORT COMPLETE"
+    first = _comparable(_findings(client, client_id, report_id))
+    assets = client.request("GET", f"/api/v1/client/{client_id}/assets").json()
+    assert _import(client, path, client_id, report_id).status == "IMPORT COMPLETE"
+    assert _comparable(_findings(client, client_id, report_id)) == first
+    assert client.request("GET", f"/api/v1/client/{client_id}/assets").json() == assets
+
+
+def test_a_second_scan_adds_only_new_findings(client: ImportClient, corpus_dir: Path) -> None:
+    client_id, report_id = _new_report(client, "two scans")
+    first = corpus_dir / "nessus" / "nessus_with_cvssv3.nessus"
+    second = corpus_dir / "nessus" / "nessus_v_unknown.xml"
+    assert _import(client, first, client_id, report_id).status == "IMPORT COMPLETE"
+    before = _findings(client, client_id, report_id)
+    assert _import(client, second, client_id, report_id).status == "IMPORT COMPLETE"
+    after = _findings(client, client_id, report_id)
+    second_ids = {i.get("pluginID") for i in etree.parse(str(second)).iter("ReportItem")}
+    assert set(after) == set(before) | second_ids
+    for flaw_id, finding in before.items():
+        assert after[flaw_id]["title"] == finding["title"]
+        assert after[flaw_id]["description"] == finding["description"]
+        assert set(finding["affected_assets"]) <= set(after[flaw_id]["affected_assets"])
+
+
+BAD_FILES = {
+    "not-xml.nessus": (b"this is not xml at all\n", "not XML"),
+    "truncated.nessus": (b"<NessusClientData_v2><Report name='x'><ReportHost name='h'><ReportItem ", "truncated"),
+    "xxe.nessus": (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><NessusClientData_v2>&x;'
+        b"</NessusClientData_v2>",
+        "entit",
+    ),
+    "laughs.nessus": (
+        b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+        b"<NessusClientData_v2>&b;</NessusClientData_v2>",
+        "entit",
+    ),
+    "external-dtd.nessus": (b'<!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd"><x/>', "root element is <x>"),
+    "burp.xml": (
+        b'<?xml version="1.0"?><issues burpVersion="2023"><issue/></issues>',
+        "expected <NessusClientData_v2>",
+    ),
+    "empty.nessus": (b"", "the file is empty"),
+    "binary.nessus": (bytes(range(256)) * 100, "binary data"),
+}
+
+
+def test_bad_files_end_in_error_and_the_worker_keeps_going(
+    client: ImportClient, corpus_dir: Path, tmp_path: Path
+) -> None:
+    client_id, report_id = _new_report(client, "bad files")
+    good = corpus_dir / "nessus" / "nessus_many_vuln.xml"
+    assert _import(client, good, client_id, report_id).status == "IMPORT COMPLETE"
+    before = _comparable(_findings(client, client_id, report_id))
+    for name, (content, cause) in BAD_FILES.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        outcome = _import(client, path, client_id, report_id)
+        assert outcome.status == "ERROR", name
+        assert cause in (outcome.error_status or ""), (name, outcome.error_status)
+        assert _comparable(_findings(client, client_id, report_id)) == before, name
+    assert (
+        _import(client, corpus_dir / "nessus" / "issue_6992.nessus", client_id, report_id).status == "IMPORT COMPLETE"
+    )
+
+
+def test_a_plextrac_script_streaming_without_content_length(server: RunningServer, corpus_dir: Path) -> None:
+    """The seed's axios example streams a file: chunked transfer, raw token, tags as a JSON string."""
+    http = httpx.Client(base_url=server.url)
+    token = http.post("/api/v1/authenticate", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).json()[
+        "token"
+    ]
+    headers = {"authorization": token, "content-type": "application/json"}
+    client_id = http.post("/api/v1/client/create", json={"name": "script"}, headers=headers).json()["client_id"]
+    report_id = http.post(f"/api/v1/client/{client_id}/report/create", json={"name": "r"}, headers=headers).json()[
+        "report_id"
+    ]
+    path = corpus_dir / "nessus" / "nessus_with_cvssv3.nessus"
+    presigned = http.post("/api/v2/presigned-url", json={"name": path.name}, headers=headers).json()
+
+    def stream() -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            while chunk := handle.read(64 * 1024):
+                yield chunk
+
+    put = http.put(presigned["url"], content=stream(), headers={"Content-Type": "application/octet-stream"})
+    assert put.status_code == 200
+    assert put.request.headers.get("transfer-encoding") == "chunked"
+    queued = http.post(
+        f"/api/v2/client/{client_id}/report/{report_id}/preuploaded-import/nessus",
+        json={
+            "tags": '{"assets":[],"findings":[]}',
+            "useParserActions": False,
+            "key": presigned["key"],
+            "fileName": path.name,
+        },
+        headers=headers,
+    ).json()
+    assert queued["importJob"]["status"] == "IN QUEUE"
+    watcher = ImportClient(server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    outcome = watcher.wait(queued["operationId"], poll_seconds=0.2)
+    watcher.close()
+    http.close()
+    assert outcome.status == "IMPORT COMPLETE"
+
+
+def test_the_cli_import_command(server: RunningServer, corpus_dir: Path, tmp_path: Path) -> None:
+    api = ImportClient(server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    client_id, report_id = _new_report(api, "cli")
+    api.close()
+    base = [sys.executable, "-m", "scanlift", "import", "--client", str(client_id), "--report", str(report_id),
+            "--source", "nessus", "--url", server.url, "--username", ADMIN_EMAIL, "--password", ADMIN_PASSWORD]  # fmt: skip
+    ok = subprocess.run([*base, str(corpus_dir / "nessus" / "nessus_many_vuln.xml")], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert '"status": "IMPORT COMPLETE"' in ok.stdout
+    bad = tmp_path / "bad.nessus"
+    bad.write_text("<NessusClientData_v2><oops")
+    failed = subprocess.run([*base, str(bad)], capture_output=True, text=True)
+    assert failed.returncode == 1
+    assert "import failed: invalid nessus file: truncated" in failed.stderr
