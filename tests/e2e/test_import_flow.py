@@ -218,8 +218,10 @@ def test_the_cli_import_command(server: RunningServer, corpus_dir: Path, tmp_pat
     api = ImportClient(server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
     client_id, report_id = _new_report(api, "cli")
     api.close()
-    base = [sys.executable, "-m", "scanlift", "import", "--client", str(client_id), "--report", str(report_id),
-            "--source", "nessus", "--url", server.url, "--username", ADMIN_EMAIL, "--password", ADMIN_PASSWORD]  # fmt: skip
+    base = [
+        *(sys.executable, "-m", "scanlift", "import", "--client", str(client_id), "--report", str(report_id)),
+        *("--source", "nessus", "--url", server.url, "--username", ADMIN_EMAIL, "--password", ADMIN_PASSWORD),
+    ]
     ok = subprocess.run([*base, str(corpus_dir / "nessus" / "nessus_many_vuln.xml")], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert '"status": "IMPORT COMPLETE"' in ok.stdout

@@ -44,6 +44,8 @@ def _celery_config(settings: Settings) -> dict[str, Any]:
             "data_folder_in": str(messages),
             "data_folder_out": str(messages),
             "store_processed": False,
+            # Otherwise kombu writes broadcast state to ./control in the working directory.
+            "control_folder": str(settings.queue_dir / "control"),
             # The default 1 s poll with prefetch 1 runs about 2 jobs/s; 0.1 s keeps pickup fast.
             "polling_interval": settings.queue_poll_interval,
         }

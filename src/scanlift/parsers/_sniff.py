@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from scanlift.parsers._xml import local_name
-
 HEAD_BYTES = 64 * 1024
+
+
+def local_name(tag: object) -> str:
+    """``{namespace}Issue`` -> ``Issue``; comments and processing instructions -> ""."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
 
 
 @dataclass(frozen=True, slots=True)

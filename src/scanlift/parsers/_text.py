@@ -14,8 +14,11 @@ def clean(text: str | None) -> str:
     """Trim each line's trailing blanks and the text's outer blank lines; keep inner layout."""
     if not text:
         return ""
+    if "\n" not in text and "\r" not in text:  # the common case, and the hot one
+        return text.strip()
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip()
+    joined = "\n".join(lines)
+    return (_BLANK_LINES_RE.sub("\n\n", joined) if "\n\n\n" in joined else joined).strip()
 
 
 def html_to_text(markup: str | None) -> str:

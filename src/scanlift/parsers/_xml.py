@@ -14,12 +14,11 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from scanlift.parsers._replay import read_head, replay
+from scanlift.parsers._sniff import local_name, xml_root
 from scanlift.parsers.base import InvalidFile
 
-
-def local_name(tag: str) -> str:
-    """``{namespace}Issue`` -> ``Issue``."""
-    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+__all__ = ["iter_elements", "local_name", "release"]
 
 
 def iter_elements(
@@ -39,10 +38,14 @@ def iter_elements(
     """
     wanted = frozenset(tags)
     dropped = frozenset(discard)
-    tracked = _LineTracker(stream)
+    head = read_head(stream)
+    _check_head_root(head, source=source, roots=roots)
+    tracked = _LineTracker(replay(head, stream))
     context = etree.iterparse(
         tracked,
         events=("end",),
+        # Filtering in libxml2 keeps per-element Python work to the records we want.
+        tag=[f"{{*}}{name}" for name in sorted(wanted | dropped)],
         resolve_entities="internal",
         no_network=True,
         load_dtd=False,
@@ -56,15 +59,14 @@ def iter_elements(
             if not checked:
                 _check_document(element, source=source, roots=roots)
                 checked = True
-            tag = element.tag
-            if not isinstance(tag, str):
-                continue
-            name = local_name(tag)
+            name = local_name(element.tag)
             if name in wanted:
                 yield element
                 release(element)
             elif name in dropped:
                 release(element)
+        if not checked and context.root is not None:
+            _check_document(context.root, source=source, roots=roots)
     except etree.XMLSyntaxError as exc:
         at_end = tracked.at_end and (exc.lineno or 0) >= tracked.lines
         raise InvalidFile(source, describe_syntax_error(exc, started=checked, at_end=at_end)) from None
@@ -94,6 +96,14 @@ def release(element: etree._Element) -> None:
     if parent is not None:
         while element.getprevious() is not None:
             del parent[0]
+
+
+def _check_head_root(head: bytes, *, source: str, roots: Collection[str]) -> None:
+    """Refuse a wrong root from the first bytes, before streaming through the whole file."""
+    found = xml_root(head)
+    if found is not None and found.name not in roots:
+        expected = " or ".join(f"<{r}>" for r in sorted(roots))
+        raise InvalidFile(source, f"root element is <{found.name}>, expected {expected}")
 
 
 def _check_document(first: etree._Element, *, source: str, roots: Collection[str]) -> None:

@@ -70,9 +70,7 @@ class NessusParser:
         ):
             name = element.tag
             if name == "HostProperties":
-                host_props = {
-                    tag.get("name", ""): (tag.text or "").strip() for tag in element.iterchildren("tag")
-                }
+                host_props = {tag.get("name", ""): (tag.text or "").strip() for tag in element.iterchildren("tag")}
             elif name == "ReportItem":
                 host = _host_name(element)
                 finding = _finding(element, host)
@@ -89,28 +87,40 @@ def _host_name(item: etree._Element) -> str:
     return (host.get("name") if host is not None else None) or ""
 
 
-def _child_text(item: etree._Element, tag: str) -> str:
-    child = item.find(tag)
-    return (child.text or "").strip() if child is not None else ""
+#: Children that may repeat; every other child is read once, first occurrence wins.
+_REPEATED = frozenset({"cve", "cwe", "xref", "see_also"})
 
 
-def _all_texts(item: etree._Element, tag: str) -> list[str]:
-    return [(c.text or "").strip() for c in item.iterchildren(tag) if c.text]
+def _children(item: etree._Element) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """One pass over a ReportItem's children: single-valued texts and the repeated ones."""
+    single: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {name: [] for name in _REPEATED}
+    for child in item:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        text = (child.text or "").strip()
+        if tag in _REPEATED:
+            if text:
+                repeated[tag].append(text)
+        elif tag not in single:
+            single[tag] = text
+    return single, repeated
 
 
-def _severity_of(item: etree._Element) -> Severity:
+def _severity_of(item: etree._Element, risk_factor: str) -> Severity:
     by_attribute = _severity.from_scale(item.get("severity"), _severity.ZERO_TO_FOUR)
     if by_attribute is not None:
         return by_attribute
-    by_risk = _severity.from_label(_child_text(item, "risk_factor"))
-    return by_risk or Severity.INFORMATIONAL
+    return _severity.from_label(risk_factor) or Severity.INFORMATIONAL
 
 
 def _finding(item: etree._Element, host: str) -> ScanFinding:
+    texts, lists = _children(item)
     plugin_id = item.get("pluginID") or ""
-    title = item.get("pluginName") or _child_text(item, "plugin_name") or f"Nessus plugin {plugin_id}"
-    xrefs = _all_texts(item, "xref")
-    cwes = [_ids.parse_cwe(c) for c in _all_texts(item, "cwe")]
+    title = item.get("pluginName") or texts.get("plugin_name") or f"Nessus plugin {plugin_id}"
+    xrefs = lists["xref"]
+    cwes = [_ids.parse_cwe(c) for c in lists["cwe"]]
     cwes += [_ids.parse_cwe(x.split(":", 1)[1]) for x in xrefs if x.upper().startswith("CWE:")]
     port_number = item.get("port") or "0"
     port = None
@@ -120,26 +130,25 @@ def _finding(item: etree._Element, host: str) -> ScanFinding:
             protocol=(item.get("protocol") or "tcp").lower(),
             service=item.get("svc_name") or "",
         )
-    output = _child_text(item, "plugin_output")
+    output = texts.get("plugin_output", "")
     evidence: tuple[Evidence, ...] = ()
     if output:
         where = f" ({port.protocol}/{port.number}/{port.service})" if port else ""
         evidence = (Evidence(caption=f"Plugin output{where}", code=output),)
+    risk_factor = texts.get("risk_factor", "")
     fields = [("Nessus Plugin ID", plugin_id), ("Plugin Family", item.get("pluginFamily") or "")]
-    fields += [(label, _child_text(item, tag)) for tag, label in _FIELD_ELEMENTS]
-    risk_factor = _child_text(item, "risk_factor")
-    if risk_factor:
-        fields.append(("Risk Factor", risk_factor))
+    fields += [(label, texts.get(tag, "")) for tag, label in _FIELD_ELEMENTS]
+    fields.append(("Risk Factor", risk_factor))
     return ScanFinding(
         flaw_id=plugin_id or _ids.title_flaw_id(title),
         title=title,
-        severity=_severity_of(item),
-        description=_text.join_paragraphs(_child_text(item, "synopsis"), _child_text(item, "description")),
-        recommendations=_text.clean(_child_text(item, "solution")),
-        references=_ids.unique(line for text in _all_texts(item, "see_also") for line in text.splitlines()),
-        cves=_ids.find_cves(*_all_texts(item, "cve"), *xrefs),
+        severity=_severity_of(item, risk_factor),
+        description=_text.join_paragraphs(texts.get("synopsis"), texts.get("description")),
+        recommendations=_text.clean(texts.get("solution")),
+        references=_ids.unique(line for text in lists["see_also"] for line in text.splitlines()),
+        cves=_ids.find_cves(*lists["cve"], *xrefs),
         cwes=tuple(dict.fromkeys(c for c in cwes if c is not None)),
-        scores=_scores(item),
+        scores=_scores(texts),
         fields=tuple((label, value) for label, value in fields if value),
         asset=host,
         port=port,
@@ -147,10 +156,10 @@ def _finding(item: etree._Element, host: str) -> ScanFinding:
     )
 
 
-def _scores(item: etree._Element) -> tuple[Score, ...]:
+def _scores(texts: dict[str, str]) -> tuple[Score, ...]:
     scores = []
     for kind, vector_tag, score_tag in _SCORE_ELEMENTS:
-        vector, score = _child_text(item, vector_tag), _child_text(item, score_tag)
+        vector, score = texts.get(vector_tag, ""), texts.get(score_tag, "")
         if vector or score:
             scores.append(Score(kind=kind, vector=vector, score=score))
     return tuple(scores)
