@@ -20,7 +20,7 @@ class _BomSkipper:
 
     def read(self, size: int = -1) -> bytes:
         data = self._stream.read(size)
-        if not self._checked:
+        if not self._checked and data:  # ijson starts with read(0); wait for real bytes
             self._checked = True
             if data.startswith(codecs.BOM_UTF8):
                 data = data[len(codecs.BOM_UTF8) :]

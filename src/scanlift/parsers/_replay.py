@@ -8,11 +8,17 @@ streaming helpers a stream that yields the same bytes again followed by the rest
 from __future__ import annotations
 
 import io
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
+
+
+class Readable(Protocol):
+    """Anything with ``read``: a file, an object-store body, a counting wrapper."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class _Replay(io.RawIOBase):
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    def __init__(self, head: bytes, rest: Readable) -> None:
         self._head = head
         self._rest = rest
 
@@ -31,12 +37,12 @@ class _Replay(io.RawIOBase):
         return len(data)
 
 
-def replay(head: bytes, rest: BinaryIO) -> BinaryIO:
+def replay(head: bytes, rest: Readable) -> BinaryIO:
     """A stream that reads ``head`` and then whatever is left in ``rest``."""
-    return io.BufferedReader(_Replay(head, rest), buffer_size=1024 * 1024)
+    return io.BufferedReader(_Replay(head, rest))
 
 
-def read_head(stream: BinaryIO, size: int = 64 * 1024) -> bytes:
+def read_head(stream: Readable, size: int = 64 * 1024) -> bytes:
     parts: list[bytes] = []
     remaining = size
     while remaining > 0:

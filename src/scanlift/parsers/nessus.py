@@ -1,4 +1,4 @@
-"""Nessus v2 (.nessus) XML.
+"""Nessus v2 (.nessus) XML, and Nessus/Tenable CSV exports (nessus_csv.py), under one source id.
 
 Mapping (see docs/sources.md): one finding per ``pluginID``; one asset per ``ReportHost`` named as
 the scan names it; each ReportItem is one sighting on (host, port) whose ``plugin_output`` is
@@ -15,6 +15,7 @@ from typing import BinaryIO, ClassVar
 from lxml import etree
 
 from scanlift.parsers import _ids, _severity, _text
+from scanlift.parsers._replay import read_head, replay
 from scanlift.parsers._sniff import xml_root
 from scanlift.parsers._xml import iter_elements
 from scanlift.parsers.base import (
@@ -27,6 +28,7 @@ from scanlift.parsers.base import (
     Severity,
     Sniff,
 )
+from scanlift.parsers.nessus_csv import looks_like_nessus_csv, parse_nessus_csv
 
 ROOT = "NessusClientData_v2"
 
@@ -56,9 +58,16 @@ class NessusParser:
 
     def sniff(self, head: Sniff) -> bool:
         root = xml_root(head.head)
-        return root is not None and root.name == ROOT
+        return (root is not None and root.name == ROOT) or looks_like_nessus_csv(head.head)
 
     def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+        head = read_head(stream)
+        stream = replay(head, stream)
+        if xml_root(head) is None and looks_like_nessus_csv(head):
+            return parse_nessus_csv(stream)
+        return self._parse_xml(stream)
+
+    def _parse_xml(self, stream: BinaryIO) -> Iterator[ScanRecord]:
         host_props: dict[str, str] = {}
         host_ports: dict[tuple[str, str], Port] = {}
         for element in iter_elements(

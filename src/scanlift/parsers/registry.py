@@ -5,7 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from scanlift.parsers.base import Parser
+from scanlift.parsers.burp import BurpParser
+from scanlift.parsers.burphtml import BurpHtmlParser
+from scanlift.parsers.checkmarx import CheckmarxParser
+from scanlift.parsers.coreimpact import CoreImpactParser
+from scanlift.parsers.hclappscan import HclAppScanParser
 from scanlift.parsers.nessus import NessusParser
+from scanlift.parsers.nexpose import NexposeParser
+from scanlift.parsers.nipper import NipperParser
+from scanlift.parsers.nmap import NmapParser
+from scanlift.parsers.nodeware import NodewareParser
+from scanlift.parsers.nodezero import NodeZeroParser
+from scanlift.parsers.offlinecsv import OfflineCsvParser
+from scanlift.parsers.openvas import OpenVasParser
+from scanlift.parsers.pentera import PenteraParser
+from scanlift.parsers.ptrac import PtracParser
+from scanlift.parsers.qualys import QualysParser
+from scanlift.parsers.veracode import VeracodeParser
 
 #: Every file-import source id PlexTrac documents (api-notes §3.4), with a human label.
 PLEXTRAC_SOURCES: Mapping[str, str] = {
@@ -39,7 +55,29 @@ PLEXTRAC_SOURCES: Mapping[str, str] = {
 #: Source ids that PlexTrac lists separately but that name the same file format.
 ALIASES: Mapping[str, str] = {"horizon": "nodezero", "netsparker": "invicti"}
 
-_PARSERS: tuple[Parser, ...] = (NessusParser(),)
+#: Sources whose file format has no public description: refused with a clear message rather than
+#: guessed at (docs/sources/<id>.md says what is known and what would be needed).
+NO_PUBLIC_SPECIFICATION = frozenset({"custom", "rapidfire", "scythe"})
+
+_PARSERS: tuple[Parser, ...] = (
+    BurpParser(),
+    BurpHtmlParser(),
+    CheckmarxParser(),
+    CoreImpactParser(),
+    HclAppScanParser(),
+    NessusParser(),
+    NexposeParser(),
+    NipperParser(),
+    NmapParser(),
+    NodewareParser(),
+    NodeZeroParser(),
+    OfflineCsvParser(),
+    OpenVasParser(),
+    PenteraParser(),
+    PtracParser(),
+    QualysParser(),
+    VeracodeParser(),
+)
 
 
 def _index(parsers: tuple[Parser, ...]) -> dict[str, Parser]:
@@ -65,7 +103,11 @@ class UnknownSource(LookupError):
 
 class UnsupportedSource(LookupError):
     def __init__(self, source: str) -> None:
-        super().__init__(f"unsupported source {source!r}: this scanlift version has no parser for it yet")
+        if source in NO_PUBLIC_SPECIFICATION:
+            reason = "no public format specification; see docs/sources.md"
+        else:
+            reason = "this scanlift version has no parser for it"
+        super().__init__(f"unsupported source {source!r}: {reason}")
         self.source = source
 
 

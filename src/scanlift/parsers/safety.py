@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from scanlift.parsers._replay import read_head, replay
+from scanlift.parsers._replay import Readable, read_head, replay
 from scanlift.parsers._sniff import looks_binary
 from scanlift.parsers.base import InvalidFile
 
 
-def check_head(stream: BinaryIO, *, source: str) -> BinaryIO:
+def check_head(stream: Readable, *, source: str) -> BinaryIO:
     """Refuse empty and binary files with a clear cause; otherwise hand the whole stream on."""
     head = read_head(stream)
     if not head.strip():
