@@ -10,7 +10,8 @@ scores without overriding it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, ClassVar
+from functools import lru_cache
+from typing import BinaryIO, ClassVar, NamedTuple
 
 from lxml import etree
 
@@ -99,22 +100,69 @@ def _host_name(item: etree._Element) -> str:
 #: Children that may repeat; every other child is read once, first occurrence wins.
 _REPEATED = frozenset({"cve", "cwe", "xref", "see_also"})
 
+#: A child element's (tag, text), in document order.
+_Children = tuple[tuple[str, str], ...]
 
-def _children(item: etree._Element) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """One pass over a ReportItem's children: single-valued texts and the repeated ones."""
-    single: dict[str, str] = {}
-    repeated: dict[str, list[str]] = {name: [] for name in _REPEATED}
+
+def _split_children(item: etree._Element) -> tuple[str, _Children]:
+    """The item's plugin output, and every other child: the plugin's facts, the same on every host."""
+    output = ""
+    facts: list[tuple[str, str]] = []
     for child in item:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        text = (child.text or "").strip()
+        if tag == "plugin_output":
+            output = (child.text or "").strip()
+        elif isinstance(tag, str):
+            facts.append((tag, child.text or ""))
+    return output, tuple(facts)
+
+
+class _PluginFacts(NamedTuple):
+    flaw_id: str
+    title: str
+    description: str
+    recommendations: str
+    references: tuple[str, ...]
+    cves: tuple[str, ...]
+    cwes: tuple[int, ...]
+    scores: tuple[Score, ...]
+    fields: tuple[tuple[str, str], ...]
+    risk_factor: str
+
+
+# A plugin's facts repeat on every host it fires on, so mapping them once per distinct plugin
+# text saves most of the per-item work. The cache is bounded, so memory stays flat.
+@lru_cache(maxsize=4096)
+def _plugin_facts(plugin_id: str, plugin_name: str, family: str, children: _Children) -> _PluginFacts:
+    texts: dict[str, str] = {}
+    lists: dict[str, list[str]] = {name: [] for name in _REPEATED}
+    for tag, raw in children:
+        text = raw.strip()
         if tag in _REPEATED:
             if text:
-                repeated[tag].append(text)
-        elif tag not in single:
-            single[tag] = text
-    return single, repeated
+                lists[tag].append(text)
+        else:
+            texts.setdefault(tag, text)
+    title = plugin_name or texts.get("plugin_name") or f"Nessus plugin {plugin_id}"
+    xrefs = lists["xref"]
+    cwes = [_ids.parse_cwe(c) for c in lists["cwe"]]
+    cwes += [_ids.parse_cwe(x.split(":", 1)[1]) for x in xrefs if x.upper().startswith("CWE:")]
+    risk_factor = texts.get("risk_factor", "")
+    fields = [("Nessus Plugin ID", plugin_id), ("Plugin Family", family)]
+    fields += [(label, texts.get(tag, "")) for tag, label in _FIELD_ELEMENTS]
+    fields.append(("Risk Factor", risk_factor))
+    return _PluginFacts(
+        flaw_id=plugin_id or _ids.title_flaw_id(title),
+        title=title,
+        description=_text.join_paragraphs(texts.get("synopsis"), texts.get("description")),
+        recommendations=_text.clean(texts.get("solution")),
+        references=_ids.unique(line for text in lists["see_also"] for line in text.splitlines()),
+        cves=_ids.find_cves(*lists["cve"], *xrefs),
+        cwes=tuple(dict.fromkeys(c for c in cwes if c is not None)),
+        scores=_scores(texts),
+        fields=tuple((label, value) for label, value in fields if value),
+        risk_factor=risk_factor,
+    )
 
 
 def _severity_of(item: etree._Element, risk_factor: str) -> Severity:
@@ -124,44 +172,33 @@ def _severity_of(item: etree._Element, risk_factor: str) -> Severity:
     return _severity.from_label(risk_factor) or Severity.INFORMATIONAL
 
 
+@lru_cache(maxsize=1024)
+def _port_and_caption(number: str, protocol: str, service: str) -> tuple[Port | None, str]:
+    if number == "0":
+        return None, "Plugin output"
+    port = Port(number=number, protocol=protocol.lower(), service=service)
+    return port, f"Plugin output ({port.protocol}/{port.number}/{port.service})"
+
+
 def _finding(item: etree._Element, host: str) -> ScanFinding:
-    texts, lists = _children(item)
-    plugin_id = item.get("pluginID") or ""
-    title = item.get("pluginName") or texts.get("plugin_name") or f"Nessus plugin {plugin_id}"
-    xrefs = lists["xref"]
-    cwes = [_ids.parse_cwe(c) for c in lists["cwe"]]
-    cwes += [_ids.parse_cwe(x.split(":", 1)[1]) for x in xrefs if x.upper().startswith("CWE:")]
-    port_number = item.get("port") or "0"
-    port = None
-    if port_number != "0":
-        port = Port(
-            number=port_number,
-            protocol=(item.get("protocol") or "tcp").lower(),
-            service=item.get("svc_name") or "",
-        )
-    output = texts.get("plugin_output", "")
-    evidence: tuple[Evidence, ...] = ()
-    if output:
-        where = f" ({port.protocol}/{port.number}/{port.service})" if port else ""
-        evidence = (Evidence(caption=f"Plugin output{where}", code=output),)
-    risk_factor = texts.get("risk_factor", "")
-    fields = [("Nessus Plugin ID", plugin_id), ("Plugin Family", item.get("pluginFamily") or "")]
-    fields += [(label, texts.get(tag, "")) for tag, label in _FIELD_ELEMENTS]
-    fields.append(("Risk Factor", risk_factor))
+    output, children = _split_children(item)
+    get = item.get
+    facts = _plugin_facts(get("pluginID") or "", get("pluginName") or "", get("pluginFamily") or "", children)
+    port, caption = _port_and_caption(get("port") or "0", get("protocol") or "tcp", get("svc_name") or "")
     return ScanFinding(
-        flaw_id=plugin_id or _ids.title_flaw_id(title),
-        title=title,
-        severity=_severity_of(item, risk_factor),
-        description=_text.join_paragraphs(texts.get("synopsis"), texts.get("description")),
-        recommendations=_text.clean(texts.get("solution")),
-        references=_ids.unique(line for text in lists["see_also"] for line in text.splitlines()),
-        cves=_ids.find_cves(*lists["cve"], *xrefs),
-        cwes=tuple(dict.fromkeys(c for c in cwes if c is not None)),
-        scores=_scores(texts),
-        fields=tuple((label, value) for label, value in fields if value),
+        flaw_id=facts.flaw_id,
+        title=facts.title,
+        severity=_severity_of(item, facts.risk_factor),
+        description=facts.description,
+        recommendations=facts.recommendations,
+        references=facts.references,
+        cves=facts.cves,
+        cwes=facts.cwes,
+        scores=facts.scores,
+        fields=facts.fields,
         asset=host,
         port=port,
-        evidence=evidence,
+        evidence=(Evidence(caption=caption, code=output),) if output else (),
     )
 
 
