@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from scanlift.parsers.acunetix import AcunetixParser
 from scanlift.parsers.base import Parser
 from scanlift.parsers.burp import BurpParser
 from scanlift.parsers.burphtml import BurpHtmlParser
 from scanlift.parsers.checkmarx import CheckmarxParser
 from scanlift.parsers.coreimpact import CoreImpactParser
 from scanlift.parsers.hclappscan import HclAppScanParser
+from scanlift.parsers.invicti import InvictiParser
 from scanlift.parsers.nessus import NessusParser
 from scanlift.parsers.nexpose import NexposeParser
 from scanlift.parsers.nipper import NipperParser
@@ -18,6 +20,7 @@ from scanlift.parsers.nodeware import NodewareParser
 from scanlift.parsers.nodezero import NodeZeroParser
 from scanlift.parsers.offlinecsv import OfflineCsvParser
 from scanlift.parsers.openvas import OpenVasParser
+from scanlift.parsers.owaspzap import OwaspZapParser
 from scanlift.parsers.pentera import PenteraParser
 from scanlift.parsers.ptrac import PtracParser
 from scanlift.parsers.qualys import QualysParser
@@ -60,11 +63,13 @@ ALIASES: Mapping[str, str] = {"horizon": "nodezero", "netsparker": "invicti"}
 NO_PUBLIC_SPECIFICATION = frozenset({"custom", "rapidfire", "scythe"})
 
 _PARSERS: tuple[Parser, ...] = (
+    AcunetixParser(),
     BurpParser(),
     BurpHtmlParser(),
     CheckmarxParser(),
     CoreImpactParser(),
     HclAppScanParser(),
+    InvictiParser(),
     NessusParser(),
     NexposeParser(),
     NipperParser(),
@@ -73,6 +78,7 @@ _PARSERS: tuple[Parser, ...] = (
     NodeZeroParser(),
     OfflineCsvParser(),
     OpenVasParser(),
+    OwaspZapParser(),
     PenteraParser(),
     PtracParser(),
     QualysParser(),

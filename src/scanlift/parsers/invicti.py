@@ -1,0 +1,46 @@
+"""Invicti, formerly Netsparker: JSON export, Enterprise/Cloud XML and legacy ``<netsparker>`` XML.
+
+PlexTrac's ``netsparker`` source is the same format and is aliased to this parser by the
+registry. Mapping (see docs/sources/invicti.md): one finding per vulnerability ``Type`` (e.g.
+``WeakCiphersDetected``), the vendor's stable class name, else a title hash; one asset per
+host of the vulnerability URLs; each vulnerability is one sighting on (host, port) at its URL,
+with the vulnerable parameter, request/response, proofs and extra information as evidence.
+Severity words map 1:1 (BestPractice and Information -> Informational, Important -> High).
+
+JSON is streamed through ``_invicti_json`` (schema shared with Acunetix 360), XML through
+``_invicti_xml`` with ``iter_elements``, one vulnerability at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO, ClassVar
+
+from scanlift.parsers import _invicti_json, _invicti_xml
+from scanlift.parsers._sniff import xml_root
+from scanlift.parsers._webscan import kind_of, neither_xml_nor_json, peek
+from scanlift.parsers.base import ScanRecord, Sniff
+
+
+class InvictiParser:
+    source: ClassVar[str] = "invicti"
+    label: ClassVar[str] = "Invicti"
+
+    def sniff(self, head: Sniff) -> bool:
+        kind = kind_of(head.head)
+        if kind == "xml":
+            root = xml_root(head.head)
+            return root is not None and root.name in _invicti_xml.ROOTS
+        if kind == "json":
+            return _invicti_json.claims(head.head, "invicti")
+        return False
+
+    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+        head, replay = peek(stream)
+        kind = kind_of(head)
+        if kind == "json":
+            yield from _invicti_json.records(head, replay, source=self.source)
+        elif kind == "xml":
+            yield from _invicti_xml.records(replay, source=self.source)
+        else:
+            raise neither_xml_nor_json(self.source, head)
