@@ -185,9 +185,7 @@ def _sweeper(_args: argparse.Namespace) -> int:
 
     settings = get_settings()
     runtime = Runtime(settings)
-    policy = SweepPolicy(
-        max_attempts=settings.job_max_attempts, retention_seconds=settings.job_retention_seconds
-    )
+    policy = SweepPolicy(max_attempts=settings.job_max_attempts, retention_seconds=settings.job_retention_seconds)
     run_forever(runtime.db, runtime.queue, runtime.storage, policy, interval=settings.sweep_interval_seconds)
     return 0
 
@@ -214,9 +212,7 @@ def _users_create(args: argparse.Namespace) -> int:
     db = Database(settings.resolved_database_url)
     try:
         with db.session() as session:
-            user = create_user(
-                session, email=args.email, password=password, tenant_id=args.tenant, is_admin=args.admin
-            )
+            user = create_user(session, email=args.email, password=password, tenant_id=args.tenant, is_admin=args.admin)
             print(f"created user {user.email} (id {user.id}, tenant {user.tenant_id})")
     except (ValueError, Conflict) as exc:
         print(f"scanlift: {exc}", file=sys.stderr)

@@ -47,9 +47,7 @@ class ImportClient:
         response = self._http.request(method, path, headers={"Authorization": self._token or ""}, **kwargs)
         if response.status_code == 401:  # tokens live 15 minutes; long imports outlive them
             self.authenticate()
-            response = self._http.request(
-                method, path, headers={"Authorization": self._token or ""}, **kwargs
-            )
+            response = self._http.request(method, path, headers={"Authorization": self._token or ""}, **kwargs)
         return response
 
     def upload(self, path: Path, on_progress: Callable[[int, int], None] | None = None) -> str:

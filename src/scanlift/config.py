@@ -14,9 +14,7 @@ GiB = 1024**3
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="SCANLIFT_", env_file=".env", env_ignore_empty=True, extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="SCANLIFT_", env_file=".env", env_ignore_empty=True, extra="ignore")
 
     host: str = "127.0.0.1"
     port: int = 8080

@@ -32,9 +32,7 @@ def authenticate(db: Database, username: str, password: str, *, max_failures_per
             select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= window_start)
         )
         if (recent_failures or 0) >= max_failures_per_minute:
-            raise TooManyRequests(
-                "too many failed logins for this user; try again in a minute", retry_after=60
-            )
+            raise TooManyRequests("too many failed logins for this user; try again in a minute", retry_after=60)
         user = session.scalar(select(User).where(User.email == username))
         if user is None:
             verify_password(DUMMY_HASH, password)
@@ -49,9 +47,7 @@ def authenticate(db: Database, username: str, password: str, *, max_failures_per
 def ensure_tenant(session: Session, tenant_id: int = DEFAULT_TENANT_ID) -> Tenant:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
-        tenant = Tenant(
-            id=tenant_id, name="Default" if tenant_id == DEFAULT_TENANT_ID else f"Tenant {tenant_id}"
-        )
+        tenant = Tenant(id=tenant_id, name="Default" if tenant_id == DEFAULT_TENANT_ID else f"Tenant {tenant_id}")
         session.add(tenant)
         session.flush()
     return tenant

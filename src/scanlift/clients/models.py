@@ -67,9 +67,7 @@ class ClientAsset(Base):
 class ClientAssetPort(Base):
     __tablename__ = "client_asset_ports"
 
-    asset_id: Mapped[str] = mapped_column(
-        ForeignKey("client_assets.id", ondelete="CASCADE"), primary_key=True
-    )
+    asset_id: Mapped[str] = mapped_column(ForeignKey("client_assets.id", ondelete="CASCADE"), primary_key=True)
     number: Mapped[str] = mapped_column(String(10), primary_key=True)
     protocol: Mapped[str] = mapped_column(String(20), primary_key=True)
     service: Mapped[str] = mapped_column(String(200), default="")

@@ -58,9 +58,7 @@ def get_client(client_id: int, user: CurrentUser, session: SessionDep) -> dict[s
 
 
 @router.post("/api/v1/client/{client_id}/report/create")
-def create_report(
-    client_id: int, body: ReportCreate, user: CurrentUser, session: SessionDep
-) -> dict[str, Any]:
+def create_report(client_id: int, body: ReportCreate, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     client = service.get_client(session, user, client_id)
     fields = body.model_dump()
     fields["include_evidence"] = fields.pop("includeEvidence")

@@ -142,9 +142,7 @@ class ReportMerger:
         for asset in assets:
             by_name[asset.name].append(asset)
         ids = sorted(self._asset_ids[name] for name in by_name)
-        rows = self.session.scalars(
-            select(ClientAsset).where(ClientAsset.id.in_(ids)).with_for_update()
-        ).all()
+        rows = self.session.scalars(select(ClientAsset).where(ClientAsset.id.in_(ids)).with_for_update()).all()
         for row in rows:
             for asset in by_name[row.asset]:
                 _fill_asset(row, asset)
@@ -168,9 +166,7 @@ class ReportMerger:
         if not tags:
             return
         for chunk in _chunks(sorted(self._asset_ids.values())):
-            for row in self.session.scalars(
-                select(ClientAsset).where(ClientAsset.id.in_(chunk)).with_for_update()
-            ):
+            for row in self.session.scalars(select(ClientAsset).where(ClientAsset.id.in_(chunk)).with_for_update()):
                 merged = list(dict.fromkeys([*row.tags, *tags]))
                 if merged != row.tags:
                     row.tags = merged
@@ -278,18 +274,14 @@ class ReportMerger:
                     "code": item.code,
                     "created_at": now,
                 }
-                self._evidence_seen.add(
-                    hashlib.blake2b(f"{affected_id}:{digest}".encode(), digest_size=8).digest()
-                )
+                self._evidence_seen.add(hashlib.blake2b(f"{affected_id}:{digest}".encode(), digest_size=8).digest())
         insert_ignore(
             self.session,
             AffectedAssetPort,
             list(ports.values()),
             ["affected_asset_id", "number", "protocol"],
         )
-        self._add_client_ports(
-            (self._asset_ids[s.asset], s.port) for s in sightings if s.asset and s.port is not None
-        )
+        self._add_client_ports((self._asset_ids[s.asset], s.port) for s in sightings if s.asset and s.port is not None)
         insert_ignore(self.session, Evidence, list(evidence.values()), ["affected_asset_id", "content_hash"])
 
     def _ensure_affected(self, sightings: Sequence[ScanFinding]) -> None:
@@ -327,9 +319,7 @@ class ReportMerger:
     def _apply_parameters(self) -> None:
         ids = sorted(self._parameters)
         for chunk in _chunks(ids):
-            for row in self.session.scalars(
-                select(AffectedAsset).where(AffectedAsset.id.in_(chunk)).with_for_update()
-            ):
+            for row in self.session.scalars(select(AffectedAsset).where(AffectedAsset.id.in_(chunk)).with_for_update()):
                 merged = sorted(set(row.vulnerable_parameters) | self._parameters[row.id])
                 if merged != row.vulnerable_parameters:
                     row.vulnerable_parameters = merged

@@ -72,9 +72,7 @@ class Evidence(Base):
     __table_args__ = (UniqueConstraint("affected_asset_id", "content_hash"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    affected_asset_id: Mapped[int] = mapped_column(
-        ForeignKey("affected_assets.id", ondelete="CASCADE"), index=True
-    )
+    affected_asset_id: Mapped[int] = mapped_column(ForeignKey("affected_assets.id", ondelete="CASCADE"), index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     caption: Mapped[str] = mapped_column(Text, default="")
     code: Mapped[str] = mapped_column(Text, default="")

@@ -14,17 +14,13 @@ router = APIRouter(tags=["findings"])
 
 
 @router.get("/api/v1/client/{client_id}/report/{report_id}/flaws")
-def list_findings(
-    client_id: int, report_id: int, user: CurrentUser, session: SessionDep
-) -> list[dict[str, Any]]:
+def list_findings(client_id: int, report_id: int, user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
     report = get_report(session, user, client_id, report_id)
     return [views.finding_row(f) for f in service.list_findings(session, report)]
 
 
 @router.get("/api/v1/client/{client_id}/report/{report_id}/flaw/{flaw_id}")
-def get_finding(
-    client_id: int, report_id: int, flaw_id: str, user: CurrentUser, session: SessionDep
-) -> dict[str, Any]:
+def get_finding(client_id: int, report_id: int, flaw_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     report = get_report(session, user, client_id, report_id)
     finding = service.get_finding(session, report, flaw_id)
     return views.finding_object(finding, service.affected_assets(session, finding))

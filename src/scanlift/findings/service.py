@@ -27,9 +27,7 @@ def list_findings(session: Session, report: Report) -> Sequence[Finding]:
 
 
 def get_finding(session: Session, report: Report, flaw_id: str) -> Finding:
-    finding = session.scalar(
-        select(Finding).where(Finding.report_id == report.id, Finding.flaw_id == flaw_id)
-    )
+    finding = session.scalar(select(Finding).where(Finding.report_id == report.id, Finding.flaw_id == flaw_id))
     if finding is None:
         raise NotFound(f"finding {flaw_id} not found in report {report.id}")
     return finding
@@ -50,14 +48,10 @@ def affected_assets(session: Session, finding: Finding) -> list[AffectedAssetVie
     evidence: dict[int, list[Evidence]] = defaultdict(list)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for port in session.scalars(
-            select(AffectedAssetPort).where(AffectedAssetPort.affected_asset_id.in_(chunk))
-        ):
+        for port in session.scalars(select(AffectedAssetPort).where(AffectedAssetPort.affected_asset_id.in_(chunk))):
             ports[port.affected_asset_id].append(port)
         for item in session.scalars(
-            select(Evidence)
-            .where(Evidence.affected_asset_id.in_(chunk))
-            .order_by(Evidence.created_at, Evidence.id)
+            select(Evidence).where(Evidence.affected_asset_id.in_(chunk)).order_by(Evidence.created_at, Evidence.id)
         ):
             evidence[item.affected_asset_id].append(item)
     for affected_id, view in views.items():

@@ -84,9 +84,7 @@ class ImportPipeline:
     def _process(self, job: ImportJob, owner: str, keeper: _LeaseKeeper) -> None:
         parser = parser_for(job.source)
         if job.file_size > self.settings.max_bytes:
-            raise InvalidFile(
-                job.source, f"the file is {job.file_size} bytes; the limit is {self.settings.max_bytes}"
-            )
+            raise InvalidFile(job.source, f"the file is {job.file_size} bytes; the limit is {self.settings.max_bytes}")
 
         def on_progress(bytes_read: int) -> None:
             if keeper.lost.is_set():
@@ -120,9 +118,7 @@ class ImportPipeline:
         with self.db.session() as session:
             # First statement writes the job row: it proves the lease and, on SQLite, takes the
             # write lock up front; on PostgreSQL it row-locks the job against the sweeper.
-            proof = (
-                update(ImportJob).where(*leases.owned_by(job.id, owner)).values(processed_bytes=bytes_read)
-            )
+            proof = update(ImportJob).where(*leases.owned_by(job.id, owner)).values(processed_bytes=bytes_read)
             if rows_affected(session, proof) != 1:
                 raise LeaseLost
             merger = ReportMerger(session, target)
@@ -181,9 +177,7 @@ class _LeaseKeeper:
         while not self._stop.wait(interval):
             try:
                 with self._db.session() as session:
-                    held = leases.heartbeat(
-                        session, self._job_id, owner=self._owner, lease_seconds=self._lease_seconds
-                    )
+                    held = leases.heartbeat(session, self._job_id, owner=self._owner, lease_seconds=self._lease_seconds)
             except OperationalError:
                 continue  # busy database: try again on the next beat
             if not held and not self._stop.is_set():

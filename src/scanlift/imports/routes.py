@@ -45,9 +45,7 @@ def preuploaded_import(
         tags=parse_tags(body.tags),
         use_parser_actions=body.use_parser_actions,
     )
-    job = service.create_job(
-        session, runtime.storage, user, client_id=client_id, report_id=report_id, request=request
-    )
+    job = service.create_job(session, runtime.storage, user, client_id=client_id, report_id=report_id, request=request)
     snapshot = views.job_object(job)
     session.commit()  # the row must exist before any worker can see the message
     _enqueue(runtime, job)

@@ -148,9 +148,7 @@ def _purge_expired(db: Database, store: ObjectStore, policy: SweepPolicy, now: o
     return len(jobs)
 
 
-def run_forever(
-    db: Database, queue: JobQueue, store: ObjectStore, policy: SweepPolicy, *, interval: float
-) -> None:
+def run_forever(db: Database, queue: JobQueue, store: ObjectStore, policy: SweepPolicy, *, interval: float) -> None:
     """Sweep every ``interval`` seconds until the parent process goes away."""
     parent = os.getppid()
     while os.getppid() == parent:

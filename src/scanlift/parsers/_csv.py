@@ -56,9 +56,7 @@ def iter_rows(stream: BinaryIO, *, source: str, encoding: str = "utf-8") -> Iter
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
-                raise InvalidFile(
-                    source, f"row {line_no} has {len(row)} cells but the header has {len(header)}"
-                )
+                raise InvalidFile(source, f"row {line_no} has {len(row)} cells but the header has {len(header)}")
             yield {name: (row[i] if i < len(row) else "") for i, name in enumerate(header) if name}
     except UnicodeDecodeError as exc:
         raise InvalidFile(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None

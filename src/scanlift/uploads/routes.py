@@ -27,9 +27,7 @@ class PresignResponse(BaseModel):
 
 
 @router.post("/api/v2/presigned-url", response_model=PresignResponse)
-def presigned_url(
-    body: PresignRequest, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
-) -> PresignResponse:
+def presigned_url(body: PresignRequest, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> PresignResponse:
     """Reserve an object key for the caller and return a URL that accepts one PUT of the file."""
     ttl = runtime.settings.presign_ttl_seconds
     record = issue_key(session, user, body.name, ttl_seconds=ttl)

@@ -27,9 +27,7 @@ def issue_key(session: Session, user: User, file_name: str, *, ttl_seconds: int)
     return record
 
 
-def uploaded_object(
-    session: Session, store: ObjectStore, user: User, key: str
-) -> tuple[UploadKey, ObjectInfo]:
+def uploaded_object(session: Session, store: ObjectStore, user: User, key: str) -> tuple[UploadKey, ObjectInfo]:
     """The key's record and its stored object, if the caller's tenant was issued the key."""
     record = session.get(UploadKey, key)
     if record is None:

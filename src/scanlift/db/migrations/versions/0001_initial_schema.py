@@ -277,9 +277,7 @@ def upgrade() -> None:
             name=op.f("fk_affected_asset_ports_affected_asset_id_affected_assets"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "affected_asset_id", "number", "protocol", name=op.f("pk_affected_asset_ports")
-        ),
+        sa.PrimaryKeyConstraint("affected_asset_id", "number", "protocol", name=op.f("pk_affected_asset_ports")),
     )
     op.create_table(
         "evidence",
@@ -301,9 +299,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("evidence", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_evidence_affected_asset_id"), ["affected_asset_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_evidence_affected_asset_id"), ["affected_asset_id"], unique=False)
 
     # ### end Alembic commands ###
 
