@@ -267,7 +267,7 @@ def _import(args: argparse.Namespace) -> int:
 def _parse(args: argparse.Namespace) -> int:
     from scanlift.parsers._sniff import HEAD_BYTES
     from scanlift.parsers.base import InvalidFile, Sniff
-    from scanlift.parsers.detect import detect
+    from scanlift.parsers.detect import UndetectedFormat, detect
     from scanlift.parsers.registry import UnknownSource, UnsupportedSource, parser_for
     from scanlift.parsers.safety import check_head
 
@@ -278,10 +278,11 @@ def _parse(args: argparse.Namespace) -> int:
             else:
                 parser = detect(Sniff(handle.read(HEAD_BYTES), args.file.name))
                 handle.seek(0)
-            for record in parser.parse(check_head(handle, source=parser.source)):
+            _head, stream = check_head(handle, source=parser.source)
+            for record in parser.parse(stream):
                 payload = {"record": type(record).__name__, **dataclasses.asdict(record)}
                 sys.stdout.write(json.dumps(payload, default=str) + "\n")
-    except (InvalidFile, UnknownSource, UnsupportedSource) as exc:
+    except (InvalidFile, UndetectedFormat, UnknownSource, UnsupportedSource) as exc:
         print(f"scanlift: {exc}", file=sys.stderr)
         return 1
     return 0

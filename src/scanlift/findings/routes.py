@@ -19,7 +19,7 @@ def list_findings(client_id: int, report_id: int, user: CurrentUser, session: Se
     return [views.finding_row(f) for f in service.list_findings(session, report)]
 
 
-@router.get("/api/v1/client/{client_id}/report/{report_id}/flaw/{flaw_id}")
+@router.get("/api/v1/client/{client_id}/report/{report_id}/flaw/{flaw_id:path}")
 def get_finding(client_id: int, report_id: int, flaw_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     report = get_report(session, user, client_id, report_id)
     finding = service.get_finding(session, report, flaw_id)

@@ -24,15 +24,16 @@ from scanlift.imports import leases
 from scanlift.imports.models import ImportJob, JobStatus
 from scanlift.imports.progress import CountingReader
 from scanlift.imports.spool import RecordSpool
-from scanlift.parsers.base import InvalidFile
-from scanlift.parsers.registry import UnknownSource, UnsupportedSource, parser_for
+from scanlift.parsers.base import InvalidFile, Sniff
+from scanlift.parsers.detect import UndetectedFormat, detect, looks_like
+from scanlift.parsers.registry import AUTO, UnknownSource, UnsupportedSource, parser_for
 from scanlift.parsers.safety import check_head
 from scanlift.uploads.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
 #: Errors that describe the file or the request, shown to the user as they are.
-USER_ERRORS = (InvalidFile, UnknownSource, UnsupportedSource)
+USER_ERRORS = (InvalidFile, UndetectedFormat, UnknownSource, UnsupportedSource)
 
 
 class LeaseLost(Exception):
@@ -82,7 +83,6 @@ class ImportPipeline:
             keeper.stop()
 
     def _process(self, job: ImportJob, owner: str, keeper: _LeaseKeeper) -> None:
-        parser = parser_for(job.source)
         if job.file_size > self.settings.max_bytes:
             raise InvalidFile(job.source, f"the file is {job.file_size} bytes; the limit is {self.settings.max_bytes}")
 
@@ -103,8 +103,14 @@ class ImportPipeline:
 
         with self.storage.open(job.file_location) as raw, RecordSpool(self.settings.spool_dir) as spool:
             reader = CountingReader(raw, on_progress)
-            for record in parser.parse(check_head(reader, source=job.source)):
-                spool.append(record)
+            head, stream = check_head(reader, source=job.source)
+            sniff = Sniff(head, job.original_filename)
+            parser = detect(sniff) if job.source == AUTO else parser_for(job.source)
+            try:
+                for record in parser.parse(stream):
+                    spool.append(record)
+            except InvalidFile as exc:
+                raise _with_hint(exc, sniff) from None
             self._merge(job, owner, spool, bytes_read=reader.bytes_read)
 
     def _merge(self, job: ImportJob, owner: str, spool: RecordSpool, *, bytes_read: int) -> None:
@@ -151,6 +157,16 @@ class ImportPipeline:
         log.info("import %s: ERROR %s", job.id, message)
         with self.db.session() as session:
             leases.finish(session, job.id, owner=owner, status=JobStatus.ERROR, error_status=message)
+
+
+def _with_hint(error: InvalidFile, sniff: Sniff) -> InvalidFile:
+    """Name the source the file looks like, when another parser confidently claims it."""
+    other = looks_like(sniff, other_than=error.source)
+    if other is None:
+        return error
+    return InvalidFile(
+        error.source, f"{error.problem}; the file looks like a {other.label} export (source '{other.source}')"
+    )
 
 
 class _LeaseKeeper:

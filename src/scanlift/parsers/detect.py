@@ -1,9 +1,17 @@
-"""Auto-detection: every parser looks at the first bytes; exactly one must claim the file."""
+"""Auto-detection: every parser looks at the first bytes; exactly one must claim the file.
+
+Never "first match wins": no match, or several, is an error that lists what was considered.
+"""
 
 from __future__ import annotations
 
-from scanlift.parsers.base import InvalidFile, Parser, Sniff
+from scanlift.parsers._sniff import xml_root
+from scanlift.parsers.base import Parser, Sniff
 from scanlift.parsers.registry import PARSERS
+
+
+class UndetectedFormat(Exception):
+    """The file's source could not be determined from its content."""
 
 
 def candidates(head: Sniff) -> list[Parser]:
@@ -11,11 +19,30 @@ def candidates(head: Sniff) -> list[Parser]:
 
 
 def detect(head: Sniff) -> Parser:
-    """The one parser that recognises the file; never "first match wins"."""
+    """The one parser that recognises the file."""
     found = candidates(head)
     if len(found) == 1:
         return found[0]
     if not found:
-        raise InvalidFile("auto", "no parser recognises this file; pass an explicit source")
+        raise UndetectedFormat(
+            f"could not detect the file's source: no parser recognises {_describe(head.head)}; "
+            f"pass one of: {', '.join(sorted(PARSERS))}"
+        )
     names = ", ".join(sorted(p.source for p in found))
-    raise InvalidFile("auto", f"the file matches several sources ({names}); pass an explicit source")
+    raise UndetectedFormat(f"could not detect the file's source: it matches several ({names}); pass one of them")
+
+
+def looks_like(head: Sniff, *, other_than: str) -> Parser | None:
+    """The one other parser that confidently claims the file, to name in a wrong-source error."""
+    found = [p for p in candidates(head) if p.source != other_than]
+    return found[0] if len(found) == 1 else None
+
+
+def _describe(head: bytes) -> str:
+    root = xml_root(head)
+    if root is not None:
+        return f"an XML document with root <{root.name}>"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()[:1]
+    if text in (b"{", b"["):
+        return "this JSON document"
+    return "this file"

@@ -100,9 +100,13 @@ def _index(parsers: tuple[Parser, ...]) -> dict[str, Parser]:
 PARSERS: Mapping[str, Parser] = _index(_PARSERS)
 
 
+#: The source id that asks scanlift to detect the format from the file's content.
+AUTO = "auto"
+
+
 class UnknownSource(LookupError):
     def __init__(self, source: str) -> None:
-        valid = ", ".join(sorted({*PLEXTRAC_SOURCES, "auto"}))
+        valid = ", ".join(sorted({*PLEXTRAC_SOURCES, AUTO}))
         super().__init__(f"unknown source {source!r}; valid sources: {valid}")
         self.source = source
 
@@ -118,7 +122,7 @@ class UnsupportedSource(LookupError):
 
 
 def is_known_source(source: str) -> bool:
-    return source in PLEXTRAC_SOURCES or source == "auto"
+    return source in PLEXTRAC_SOURCES or source == AUTO
 
 
 def parser_for(source: str) -> Parser:

@@ -9,11 +9,12 @@ from scanlift.parsers._sniff import looks_binary
 from scanlift.parsers.base import InvalidFile
 
 
-def check_head(stream: Readable, *, source: str) -> BinaryIO:
-    """Refuse empty and binary files with a clear cause; otherwise hand the whole stream on."""
+def check_head(stream: Readable, *, source: str) -> tuple[bytes, BinaryIO]:
+    """Refuse empty and binary files with a clear cause; otherwise return the first bytes and
+    a stream that reads the whole file from its start."""
     head = read_head(stream)
     if not head.strip():
         raise InvalidFile(source, "the file is empty")
     if looks_binary(head):
         raise InvalidFile(source, "the file holds binary data, not a text export")
-    return replay(head, stream)
+    return head, replay(head, stream)

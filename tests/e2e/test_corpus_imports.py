@@ -1,0 +1,117 @@
+"""Every corpus file through the four-step flow, against the real server and worker processes.
+
+For each file the expected report content is derived from the file by the in-process parser
+(whose own tests check it against counts read from the file by independent means); the import
+must land exactly that: the same findings, the same assets, and every CVE that appears anywhere
+in the raw file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanlift.client import ImportClient, ImportOutcome
+from scanlift.parsers.base import ScanAsset, ScanFinding
+from scanlift.parsers.registry import parser_for
+from scanlift.parsers.safety import check_head
+from tests.conftest import CORPUS_DIR
+from tests.support.corpus import EXPECTED_ERRORS, FOLDER_SOURCES, OTHER_PRODUCTS, corpus_files, cves_an_import_must_keep
+from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, running_server
+
+CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
+FILES = corpus_files(CORPUS_DIR, FOLDER_SOURCES) + corpus_files(CORPUS_DIR, OTHER_PRODUCTS)
+
+
+@dataclass
+class Imported:
+    client_id: int
+    report_id: int
+    outcome: ImportOutcome
+
+
+def _source_of(name: str) -> str:
+    folder = name.split("/")[0]
+    return FOLDER_SOURCES.get(folder) or OTHER_PRODUCTS[folder]
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Imported]]:
+    """Upload and queue every file at once, then wait for all of them."""
+    with running_server(tmp_path_factory.mktemp("corpus")) as server:
+        client = ImportClient(server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+        def run(name: str) -> tuple[str, Imported]:
+            cid = client.request("POST", "/api/v1/client/create", json={"name": name}).json()["client_id"]
+            rid = client.request("POST", f"/api/v1/client/{cid}/report/create", json={"name": name}).json()["report_id"]
+            key = client.upload(CORPUS_DIR / name)
+            operation = client.trigger(cid, rid, _source_of(name), key, Path(name).name)
+            return name, Imported(cid, rid, client.wait(operation, poll_seconds=0.3))
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = dict(pool.map(run, FILES))
+        results["__client__"] = client  # type: ignore[assignment]
+        yield results
+        client.close()
+
+
+def _expected(name: str) -> tuple[set[str], set[str]]:
+    source = _source_of(name)
+    flaw_ids: set[str] = set()
+    assets: set[str] = set()
+    with (CORPUS_DIR / name).open("rb") as handle:
+        _head, stream = check_head(handle, source=source)
+        for record in parser_for(source).parse(stream):
+            if isinstance(record, ScanFinding):
+                flaw_ids.add(record.flaw_id)
+                if record.asset:
+                    assets.add(record.asset)
+            elif isinstance(record, ScanAsset):
+                assets.add(record.name)
+    return flaw_ids, assets
+
+
+def _report(client: ImportClient, imported: Imported) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    base = f"/api/v1/client/{imported.client_id}/report/{imported.report_id}"
+    rows = client.request("GET", f"{base}/flaws").json()
+    findings = {str(r["id"]): client.request("GET", f"{base}/flaw/{r['id']}").json() for r in rows}
+    assets = client.request("GET", f"/api/v1/client/{imported.client_id}/assets").json()
+    return findings, assets
+
+
+@pytest.mark.parametrize("name", corpus_files(CORPUS_DIR, FOLDER_SOURCES))
+def test_corpus_file_imports(imported: dict[str, Imported], name: str) -> None:
+    result = imported[name]
+    client: ImportClient = imported["__client__"]  # type: ignore[assignment]
+    if name in EXPECTED_ERRORS:
+        assert result.outcome.status == "ERROR"
+        assert EXPECTED_ERRORS[name] in (result.outcome.error_status or "")
+        findings, assets = _report(client, result)
+        assert (findings, assets) == ({}, [])
+        return
+    assert result.outcome.status == "IMPORT COMPLETE", result.outcome.error_status
+    flaw_ids, asset_names = _expected(name)
+    findings, assets = _report(client, result)
+    assert set(findings) == flaw_ids
+    assert {a["asset"] for a in assets} == asset_names
+    job = client.request("GET", f"/api/v2/my-imports/{result.outcome.operation_id}").json()
+    assert (job["processed_findings"], job["processed_assets"]) == (len(flaw_ids), len(asset_names))
+
+    in_file = cves_an_import_must_keep(CORPUS_DIR / name)
+    stored = {c["name"] for f in findings.values() for c in f["common_identifiers"]["CVE"]}
+    stored |= {c.upper() for a in assets for c in CVE.findall(a["description"])}
+    assert in_file - stored == set()
+
+
+@pytest.mark.parametrize("name", corpus_files(CORPUS_DIR, OTHER_PRODUCTS))
+def test_other_products_end_in_a_clear_error(imported: dict[str, Imported], name: str) -> None:
+    outcome = imported[name].outcome
+    assert outcome.status == "ERROR"
+    assert outcome.error_status
+    assert outcome.error_status.startswith(f"invalid {_source_of(name)} file: ")
