@@ -241,3 +241,57 @@ def test_the_cli_import_command(server: RunningServer, corpus_dir: Path, tmp_pat
     failed = subprocess.run([*base, str(bad)], capture_output=True, text=True)
     assert failed.returncode == 1
     assert "import failed: invalid nessus file: truncated" in failed.stderr
+
+
+def _nmap_hosts(path: Path) -> dict[str, set[str]]:
+    """Up hosts -> their open ports, read from the file the plain way; named as PlexTrac names them."""
+    hosts: dict[str, set[str]] = {}
+    for host in etree.parse(str(path)).iter("host"):
+        status = host.find("status")
+        if status is not None and status.get("state") != "up":
+            continue
+        names = [h.get("name") for h in host.iter("hostname") if h.get("name")]
+        address = next(a.get("addr") for a in host.iter("address") if a.get("addrtype") in ("ipv4", "ipv6"))
+        ports = {
+            p.get("portid") or ""
+            for p in host.iter("port")
+            if p.find("state") is not None and p.find("state").get("state") == "open"  # type: ignore[union-attr]
+        }
+        hosts[names[0] if names else address] = ports
+    return hosts
+
+
+def test_nmap_asset_import_with_a_multipart_file(client: ImportClient, corpus_dir: Path) -> None:
+    path = corpus_dir / "nmap" / "issue12411.xml"
+    client_id, report_id = _new_report(client, "nmap assets")
+    with path.open("rb") as handle:
+        response = client.request(
+            "POST", f"/api/v2/client/{client_id}/assets/import/nmap-xml",
+            files={"file": (path.name, handle, "text/xml")},
+        )  # fmt: skip
+    assert response.status_code == 200, response.text
+    queued = response.json()
+    assert queued["importJob"]["report_id"] is None
+    outcome = client.wait(queued["operationId"], poll_seconds=0.2)
+    assert outcome.status == "IMPORT COMPLETE", outcome.error_status
+    assert outcome.job["reportName"] == ""
+    assets = client.request("GET", f"/api/v1/client/{client_id}/assets").json()
+    expected = _nmap_hosts(path)
+    assert {a["asset"]: {p["number"] for p in a["ports"].values()} for a in assets} == expected
+    assert client.request("GET", f"/api/v1/client/{client_id}/report/{report_id}/flaws").json() == []
+
+
+def test_nmap_asset_import_from_a_presigned_upload(client: ImportClient, corpus_dir: Path) -> None:
+    path = corpus_dir / "nmap" / "issue12411.xml"
+    client_id, _ = _new_report(client, "nmap presigned")
+    key = client.upload(path)
+    for source in ("nmap", "nmap-xml"):
+        response = client.request(
+            "POST", f"/api/v2/client/{client_id}/assets/import/{source}", json={"key": key, "fileName": path.name}
+        )
+        assert client.wait(response.json()["operationId"], poll_seconds=0.2).status == "IMPORT COMPLETE"
+    assets = client.request("GET", f"/api/v1/client/{client_id}/assets").json()
+    assert {a["asset"] for a in assets} == set(_nmap_hosts(path))
+    refused = client.request("POST", f"/api/v2/client/{client_id}/assets/import/nessus", json={"key": key})
+    assert refused.status_code == 400
+    assert "nmap-xml" in refused.json()["message"]

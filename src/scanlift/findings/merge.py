@@ -35,7 +35,8 @@ _CHUNK = 500
 @dataclass(frozen=True, slots=True)
 class MergeTarget:
     client_id: int
-    report_id: int
+    #: None for an asset-only import: findings in the file are not merged anywhere.
+    report_id: int | None
     source: str
     asset_tags: Sequence[str] = ()
     finding_tags: Sequence[str] = ()
@@ -82,7 +83,7 @@ class ReportMerger:
 
     def add(self, batch: Sequence[ScanRecord]) -> None:
         assets = [r for r in batch if isinstance(r, ScanAsset) and r.name.strip()]
-        sightings = [r for r in batch if isinstance(r, ScanFinding)]
+        sightings = [r for r in batch if isinstance(r, ScanFinding)] if self.target.report_id is not None else []
         names = {a.name for a in assets} | {s.asset for s in sightings if s.asset}
         self._ensure_assets(sorted(names))
         self._merge_asset_details(assets)

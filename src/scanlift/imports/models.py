@@ -22,6 +22,13 @@ class JobStatus(enum.StrEnum):
 FINISHED = (JobStatus.COMPLETE, JobStatus.ERROR)
 
 
+class JobKind(enum.StrEnum):
+    #: Findings and assets into a report (preuploaded-import).
+    FINDINGS = "findings"
+    #: Client assets only (assets/import).
+    ASSETS = "assets"
+
+
 class ImportJob(Base):
     """The source of truth for one import; the queue only carries its id."""
 
@@ -36,7 +43,9 @@ class ImportJob(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     user_email: Mapped[str] = mapped_column(String(320))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    #: None for an asset-only import (PlexTrac's /assets/import/{source}).
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default=JobKind.FINDINGS)
     source: Mapped[str] = mapped_column(String(40))
     file_location: Mapped[str] = mapped_column(String(400))
     original_filename: Mapped[str] = mapped_column(String(300))

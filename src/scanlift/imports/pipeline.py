@@ -21,10 +21,11 @@ from scanlift.db.engine import Database
 from scanlift.db.upsert import rows_affected
 from scanlift.findings.merge import MergeTarget, ReportMerger
 from scanlift.imports import leases
-from scanlift.imports.models import ImportJob, JobStatus
+from scanlift.imports.models import ImportJob, JobKind, JobStatus
 from scanlift.imports.progress import CountingReader
+from scanlift.imports.service import ASSET_SOURCES
 from scanlift.imports.spool import RecordSpool
-from scanlift.parsers.base import InvalidFile, Sniff
+from scanlift.parsers.base import InvalidFile, Parser, Sniff
 from scanlift.parsers.detect import UndetectedFormat, detect, looks_like
 from scanlift.parsers.registry import AUTO, UnknownSource, UnsupportedSource, parser_for
 from scanlift.parsers.safety import check_head
@@ -105,7 +106,7 @@ class ImportPipeline:
             reader = CountingReader(raw, on_progress)
             head, stream = check_head(reader, source=job.source)
             sniff = Sniff(head, job.original_filename)
-            parser = detect(sniff) if job.source == AUTO else parser_for(job.source)
+            parser = _parser_for(job, sniff)
             try:
                 for record in parser.parse(stream):
                     spool.append(record)
@@ -157,6 +158,12 @@ class ImportPipeline:
         log.info("import %s: ERROR %s", job.id, message)
         with self.db.session() as session:
             leases.finish(session, job.id, owner=owner, status=JobStatus.ERROR, error_status=message)
+
+
+def _parser_for(job: ImportJob, sniff: Sniff) -> Parser:
+    if job.kind == JobKind.ASSETS:
+        return parser_for(ASSET_SOURCES[job.source])
+    return detect(sniff) if job.source == AUTO else parser_for(job.source)
 
 
 def _with_hint(error: InvalidFile, sniff: Sniff) -> InvalidFile:

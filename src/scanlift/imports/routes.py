@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter
+import anyio
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import update
+from starlette.datastructures import UploadFile
 
+from scanlift.auth.models import User
 from scanlift.db.base import utcnow
 from scanlift.deps import CurrentUser, RuntimeDep, SessionDep
+from scanlift.errors import BadRequest
 from scanlift.imports import service, views
 from scanlift.imports.models import ImportJob
 from scanlift.imports.tags import parse_tags
 from scanlift.runtime import Runtime
+from scanlift.uploads.service import issue_key
 
 router = APIRouter(tags=["imports"])
 
@@ -48,20 +54,20 @@ def preuploaded_import(
     job = service.create_job(session, runtime.storage, user, client_id=client_id, report_id=report_id, request=request)
     snapshot = views.job_object(job)
     session.commit()  # the row must exist before any worker can see the message
-    _enqueue(runtime, job)
+    _enqueue(runtime, job.id)
     return {"status": "success", "operationId": job.id, "importJob": snapshot}
 
 
-def _enqueue(runtime: Runtime, job: ImportJob) -> None:
+def _enqueue(runtime: Runtime, job_id: str) -> None:
     """Send the job id; if the broker is down, the sweeper sends it later (enqueued_at stays null)."""
     try:
-        runtime.queue.enqueue(job.id)
+        runtime.queue.enqueue(job_id)
     except Exception:
         return
     with runtime.db.session() as fresh:
         fresh.execute(
             update(ImportJob)
-            .where(ImportJob.id == job.id, ImportJob.enqueued_at.is_(None))
+            .where(ImportJob.id == job_id, ImportJob.enqueued_at.is_(None))
             .values(enqueued_at=utcnow())
         )
 
@@ -80,3 +86,55 @@ def my_imports(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> l
 def my_import(operation_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     """The full importJob for one operationId."""
     return views.job_object(service.get_job(session, user, operation_id))
+
+
+@router.post("/api/v2/client/{client_id}/assets/import/{source}")
+async def import_assets(
+    client_id: int, source: str, request: Request, user: CurrentUser, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Create or update client assets from an Nmap XML file, through the import queue.
+
+    Send the file as multipart field ``file`` (as PlexTrac's route takes it), or send
+    ``{"key": …, "fileName": …}`` for a file already uploaded through /api/v2/presigned-url.
+    """
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=10)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise BadRequest("multipart body needs the file in field 'file'")
+        file_name = upload.filename or "nmap.xml"
+        key = await anyio.to_thread.run_sync(partial(_store_upload, runtime, user, upload, file_name))
+        await form.close()
+    else:
+        body = AssetImport.model_validate(await request.json())
+        key, file_name = body.key, body.file_name
+    job_id, snapshot = await anyio.to_thread.run_sync(
+        partial(_queue_asset_job, runtime, user, client_id, source, key, file_name)
+    )
+    await anyio.to_thread.run_sync(_enqueue, runtime, job_id)
+    return {"status": "success", "operationId": job_id, "importJob": snapshot}
+
+
+class AssetImport(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    key: str = Field(min_length=1)
+    file_name: str = Field(default="", alias="fileName")
+
+
+def _store_upload(runtime: Runtime, user: User, upload: UploadFile, file_name: str) -> str:
+    with runtime.db.session() as session:
+        record = issue_key(session, user, file_name, ttl_seconds=runtime.settings.presign_ttl_seconds)
+    runtime.storage.put(record.key, upload.file, max_bytes=runtime.settings.max_upload_bytes)
+    return record.key
+
+
+def _queue_asset_job(
+    runtime: Runtime, user: User, client_id: int, source: str, key: str, file_name: str
+) -> tuple[str, dict[str, Any]]:
+    with runtime.db.session() as session:
+        job = service.create_asset_job(
+            session, runtime.storage, user, client_id=client_id, source=source, key=key, file_name=file_name
+        )
+        return job.id, views.job_object(job)

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from scanlift.auth.models import User
 from scanlift.clients.models import Client, Report
-from scanlift.clients.service import get_report
+from scanlift.clients.service import get_client, get_report
 from scanlift.db.base import utcnow
 from scanlift.errors import BadRequest, NotFound
-from scanlift.imports.models import FINISHED, ImportJob
+from scanlift.imports.models import FINISHED, ImportJob, JobKind
 from scanlift.imports.tags import ImportTags
 from scanlift.parsers.registry import UnknownSource, is_known_source
 from scanlift.uploads.service import uploaded_object
@@ -71,6 +71,7 @@ def create_job(
 @dataclass(frozen=True, slots=True)
 class JobListing:
     job: ImportJob
+    #: "" for an asset-only import.
     report_name: str
     client_name: str
 
@@ -80,17 +81,57 @@ def list_jobs(session: Session, user: User, *, retention_seconds: int) -> Sequen
     cutoff = utcnow() - timedelta(seconds=retention_seconds)
     rows = session.execute(
         select(ImportJob, Report.name, Client.name)
-        .join(Report, Report.id == ImportJob.report_id)
+        .outerjoin(Report, Report.id == ImportJob.report_id)
         .join(Client, Client.id == ImportJob.client_id)
         .where(ImportJob.user_id == user.id)
         .where(or_(ImportJob.status.not_in(FINISHED), ImportJob.last_updated_at >= cutoff))
         .order_by(ImportJob.created_at.desc(), ImportJob.id)
     ).all()
-    return [JobListing(job, report_name, client_name) for job, report_name, client_name in rows]
+    return [JobListing(job, report_name or "", client_name) for job, report_name, client_name in rows]
 
 
 def get_job(session: Session, user: User, job_id: str) -> ImportJob:
     job = session.get(ImportJob, job_id)
     if job is None or job.user_id != user.id:
         raise NotFound(f"import {job_id} not found")
+    return job
+
+
+#: PlexTrac's asset-import source ids (the TypeScript worker's ``nmap-xml``, and the legacy
+#: ``nmap``) -> the parser whose asset records they import.
+ASSET_SOURCES = {"nmap-xml": "nmap", "nmap": "nmap"}
+
+
+def create_asset_job(
+    session: Session,
+    store: ObjectStore,
+    user: User,
+    *,
+    client_id: int,
+    source: str,
+    key: str,
+    file_name: str,
+) -> ImportJob:
+    """A job that creates or updates client assets only, from an uploaded file."""
+    if source not in ASSET_SOURCES:
+        raise BadRequest(f"unknown asset import source {source!r}; valid sources: {', '.join(sorted(ASSET_SOURCES))}")
+    client = get_client(session, user, client_id)
+    upload, info = uploaded_object(session, store, user, key)
+    file_name = file_name or upload.file_name
+    job = ImportJob(
+        id=str(uuid.uuid4()),
+        kind=JobKind.ASSETS,
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        user_email=user.email,
+        client_id=client.id,
+        report_id=None,
+        source=source,
+        file_location=key,
+        original_filename=file_name,
+        file_type=mimetypes.guess_type(file_name)[0] or "application/octet-stream",
+        file_size=info.size,
+    )
+    session.add(job)
+    session.flush()
     return job

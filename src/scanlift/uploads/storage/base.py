@@ -17,6 +17,10 @@ class ObjectStore(Protocol):
         """A URL that accepts one PUT of the object's bytes for ``key`` until it expires."""
         ...
 
+    def put(self, key: str, stream: BinaryIO, *, max_bytes: int) -> ObjectInfo:
+        """Store the object by copying ``stream`` in chunks (for uploads that reach the API)."""
+        ...
+
     def stat(self, key: str) -> ObjectInfo: ...
 
     def open(self, key: str) -> BinaryIO:

@@ -81,6 +81,26 @@ class LocalObjectStore:
             raise
         return ObjectInfo(size=size, etag=digest.hexdigest())
 
+    def put(self, key: str, stream: BinaryIO, *, max_bytes: int) -> ObjectInfo:
+        target = self.path_for(key)
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="put-")
+        digest = hashlib.md5(usedforsecurity=False)
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                while chunk := stream.read(_WRITE_BATCH):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise PayloadTooLarge(f"the upload exceeds the {max_bytes}-byte limit")
+                    digest.update(chunk)
+                    handle.write(chunk)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return ObjectInfo(size=size, etag=digest.hexdigest())
+
     def stat(self, key: str) -> ObjectInfo:
         path = self.path_for(key)
         info = path.stat()  # raises FileNotFoundError
