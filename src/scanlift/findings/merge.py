@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scanlift.clients.models import ClientAsset, ClientAssetPort
@@ -127,8 +127,10 @@ class ReportMerger:
             }
             for name in missing
         ]
-        insert_ignore(self.session, ClientAsset, rows, ["client_id", "asset"])
-        for chunk in _chunks(missing):
+        inserted = insert_ignore(self.session, ClientAsset, rows, ["client_id", "asset"], returning=["id", "asset"])
+        self._asset_ids.update((name, asset_id) for asset_id, name in inserted)
+        existing = [n for n in missing if n not in self._asset_ids]
+        for chunk in _chunks(existing):
             for asset_id, name in self.session.execute(
                 select(ClientAsset.id, ClientAsset.asset).where(
                     ClientAsset.client_id == self.target.client_id, ClientAsset.asset.in_(chunk)
@@ -186,8 +188,10 @@ class ReportMerger:
             return
         now = utcnow()
         rows = [self._finding_row(s, now) for s in first_by_flaw.values()]
-        insert_ignore(self.session, Finding, rows, ["report_id", "flaw_id"])
-        for chunk in _chunks(sorted(first_by_flaw)):
+        inserted = insert_ignore(self.session, Finding, rows, ["report_id", "flaw_id"], returning=["id", "flaw_id"])
+        self._finding_ids.update((flaw_id, finding_id) for finding_id, flaw_id in inserted)
+        existing = sorted(f for f in first_by_flaw if f not in self._finding_ids)
+        for chunk in _chunks(existing):
             for finding_id, flaw_id in self.session.execute(
                 select(Finding.id, Finding.flaw_id).where(
                     Finding.report_id == self.target.report_id, Finding.flaw_id.in_(chunk)
@@ -307,15 +311,24 @@ class ReportMerger:
             }
             for (finding_id, asset_id), s in wanted.items()
         ]
-        insert_ignore(self.session, AffectedAsset, rows, ["finding_id", "asset_id"])
-        keys = sorted(wanted)
-        for chunk in _chunks(keys):
+        inserted = insert_ignore(
+            self.session, AffectedAsset, rows, ["finding_id", "asset_id"], returning=["id", "finding_id", "asset_id"]
+        )
+        self._affected_ids.update(
+            ((finding_id, asset_id), affected_id) for affected_id, finding_id, asset_id in inserted
+        )
+        existing = [key for key in wanted if key not in self._affected_ids]
+        by_finding: dict[int, set[str]] = defaultdict(set)
+        for finding_id, asset_id in existing:
+            by_finding[finding_id].add(asset_id)
+        for chunk in _chunks(sorted(by_finding)):
             for affected_id, finding_id, asset_id in self.session.execute(
                 select(AffectedAsset.id, AffectedAsset.finding_id, AffectedAsset.asset_id).where(
-                    tuple_(AffectedAsset.finding_id, AffectedAsset.asset_id).in_(chunk)
+                    AffectedAsset.finding_id.in_(chunk)
                 )
             ):
-                self._affected_ids[(finding_id, asset_id)] = affected_id
+                if asset_id in by_finding[finding_id]:
+                    self._affected_ids[(finding_id, asset_id)] = affected_id
 
     def _apply_parameters(self) -> None:
         ids = sorted(self._parameters)

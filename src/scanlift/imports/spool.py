@@ -2,19 +2,19 @@
 
 The parse runs to the end before anything touches the report, so a file that turns out bad at
 99 % leaves the report untouched, and the merge can run in one short transaction. The spool is
-written and read by the same worker process only, so pickling our own dataclasses is safe.
+written and read by the same worker process only; records go through ``codec`` as plain tuples.
 """
 
 from __future__ import annotations
 
-import pickle
+import marshal
 import struct
 import tempfile
-import zlib
 from collections.abc import Iterator
 from types import TracebackType
 from typing import IO
 
+from scanlift.imports import codec
 from scanlift.parsers.base import ScanRecord
 
 BATCH_SIZE = 1000
@@ -37,7 +37,8 @@ class RecordSpool:
     def _flush(self) -> None:
         if not self._pending:
             return
-        frame = zlib.compress(pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        # No compression: zlib cost more than the disk writes it saved.
+        frame = marshal.dumps([codec.encode(r) for r in self._pending])
         self._file.write(_HEADER.pack(len(frame)))
         self._file.write(frame)
         self._pending = []
@@ -48,8 +49,8 @@ class RecordSpool:
         self._file.seek(0)
         while header := self._file.read(_HEADER.size):
             (length,) = _HEADER.unpack(header)
-            batch: list[ScanRecord] = pickle.loads(zlib.decompress(self._file.read(length)))  # noqa: S301
-            yield batch
+            frame = self._file.read(length)
+            yield [codec.decode(r) for r in marshal.loads(frame)]  # noqa: S302 - our own temporary file
 
     def close(self) -> None:
         self._file.close()

@@ -69,6 +69,8 @@ def _parse_asset_data_report(stream: BinaryIO) -> Iterator[ScanRecord]:
             source=_qualys.SOURCE,
             roots=ROOTS,
             tags=("VULN_INFO", "HOST", "VULN_DETAILS"),
+            # RISK_SCORE_PER_HOST sits beside HOST_LIST with one HOSTS entry per host; free each.
+            discard=("HOSTS",),
         ):
             name = element.tag
             if name == "VULN_INFO":
