@@ -32,6 +32,8 @@ OUT = Path(__file__).resolve().parent / "out"
 #: format -> (generator module, the record element for the raw pass, scanlift source id)
 FORMATS: dict[str, tuple[str, str, str]] = {
     "nessus": ("bench.gen_nessus", "ReportItem", "nessus"),
+    "burp": ("bench.gen_burp", "issue", "burp"),
+    "qualys": ("bench.gen_qualys", "VULN_INFO", "qualys"),
 }
 
 
@@ -61,7 +63,8 @@ def _scanlift_pass(path: Path, source: str) -> int:
 
     count = 0
     with path.open("rb") as handle:
-        for _record in parser_for(source).parse(check_head(handle, source=source)):
+        _head, stream = check_head(handle, source=source)
+        for _record in parser_for(source).parse(stream):
             count += 1
     return count
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,9 @@ from scanlift.config import Settings
 from scanlift.db.migrate import upgrade
 from scanlift.runtime import Runtime
 from tests.support.harness import Harness
+
+if TYPE_CHECKING:
+    from tests.support.seaweed import SeaweedS3
 
 CORPUS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -68,3 +72,12 @@ def api(runtime: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def harness(runtime: Runtime) -> Harness:
     return Harness(runtime)
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    """A real SigV4 S3 server (SeaweedFS ``weed mini``) shared by the session; tests use their own buckets."""
+    from tests.support.seaweed import running_seaweed  # boto3 loads only for the tests that need S3
+
+    with running_seaweed(tmp_path_factory.mktemp("seaweed")) as server:
+        yield server

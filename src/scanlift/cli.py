@@ -7,13 +7,11 @@ import dataclasses
 import json
 import logging
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from scanlift.config import Settings, get_settings
+from scanlift.supervise import Supervised
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -125,25 +123,14 @@ def _serve(_args: argparse.Namespace) -> int:
         print(f"scanlift: {exc}", file=sys.stderr)
         return 2
     _bootstrap(settings)
-    worker = None
+    worker = Supervised("worker", [sys.executable, "-m", "scanlift", "worker"])
     if settings.embedded_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "scanlift", "worker"])
+        worker.start()
     try:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
     finally:
-        if worker is not None:
-            _stop(worker)
+        worker.stop()
     return 0
-
-
-def _stop(process: subprocess.Popen[Any]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -159,7 +146,8 @@ def _worker(args: argparse.Namespace) -> int:
         return 2
     app = make_celery(settings)
     register_tasks(app, settings)
-    sweeper = subprocess.Popen([sys.executable, "-m", "scanlift", "sweeper"])
+    sweeper = Supervised("sweeper", [sys.executable, "-m", "scanlift", "sweeper"])
+    sweeper.start()
     concurrency = args.concurrency or settings.resolved_worker_concurrency
     try:
         app.worker_main(
@@ -175,7 +163,7 @@ def _worker(args: argparse.Namespace) -> int:
             ]
         )
     finally:
-        _stop(sweeper)
+        sweeper.stop()
     return 0
 
 

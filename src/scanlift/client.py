@@ -112,8 +112,11 @@ class ImportClient:
         operation_id: str,
         *,
         poll_seconds: float = 1.0,
+        timeout: float | None = None,
         on_status: Callable[[dict[str, Any]], None] | None = None,
     ) -> ImportOutcome:
+        """Poll /api/v2/my-imports until the import ends; TimeoutError after ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             row = self.status(operation_id)
             if row is None:
@@ -122,6 +125,8 @@ class ImportClient:
                 on_status(row)
             if row["status"] in FINAL_STATUSES:
                 return ImportOutcome(operation_id, row["status"], row.get("errorStatus"), row)
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"import {operation_id} still {row['status']} after {timeout} s")
             time.sleep(poll_seconds)
 
 

@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,8 +24,21 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     #: SQLAlchemy URL. Default: SQLite in the data directory.
     database_url: str | None = None
-    #: ``file:///path`` for the embedded object store (default: ``<data_dir>/objects``).
+    #: ``file:///path`` for the embedded object store (default: ``<data_dir>/objects``),
+    #: or ``s3://bucket/prefix`` for S3 (AWS, MinIO, SeaweedFS; see the ``s3_*`` settings).
     storage_url: str | None = None
+    #: S3 endpoint used by the API and workers, e.g. ``http://minio:9000``. Unset: AWS for ``s3_region``.
+    s3_endpoint_url: str | None = None
+    #: S3 endpoint that clients reach for presigned uploads (e.g. ``https://scans.example.com/cloud``).
+    #: Default: ``s3_endpoint_url``.
+    s3_public_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    #: Unset: the standard AWS credential chain (AWS_* variables, ~/.aws, instance roles).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    #: Create the bucket on first start when it does not exist.
+    s3_create_bucket: bool = True
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
     #: Celery broker. Default: a file-system queue in the data directory, no server needed.
     broker_url: str | None = None
     #: Signs tokens and presigned URLs. Generated and kept in the data directory when unset.

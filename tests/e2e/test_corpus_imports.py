@@ -52,7 +52,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Imp
             rid = client.request("POST", f"/api/v1/client/{cid}/report/create", json={"name": name}).json()["report_id"]
             key = client.upload(CORPUS_DIR / name)
             operation = client.trigger(cid, rid, _source_of(name), key, Path(name).name)
-            return name, Imported(cid, rid, client.wait(operation, poll_seconds=0.3))
+            return name, Imported(cid, rid, client.wait(operation, poll_seconds=0.3, timeout=300))
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = dict(pool.map(run, FILES))

@@ -49,7 +49,7 @@ def _new_report(client: ImportClient, name: str) -> tuple[int, int]:
 def _import(client: ImportClient, path: Path, client_id: int, report_id: int, source: str = "nessus") -> Any:
     key = client.upload(path)
     operation = client.trigger(client_id, report_id, source, key, path.name)
-    return client.wait(operation, poll_seconds=0.2)
+    return client.wait(operation, poll_seconds=0.2, timeout=120)
 
 
 def _findings(client: ImportClient, client_id: int, report_id: int) -> dict[str, dict[str, Any]]:
@@ -219,7 +219,7 @@ def test_a_plextrac_script_streaming_without_content_length(server: RunningServe
     ).json()
     assert queued["importJob"]["status"] == "IN QUEUE"
     watcher = ImportClient(server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
-    outcome = watcher.wait(queued["operationId"], poll_seconds=0.2)
+    outcome = watcher.wait(queued["operationId"], poll_seconds=0.2, timeout=120)
     watcher.close()
     http.close()
     assert outcome.status == "IMPORT COMPLETE"
@@ -272,7 +272,7 @@ def test_nmap_asset_import_with_a_multipart_file(client: ImportClient, corpus_di
     assert response.status_code == 200, response.text
     queued = response.json()
     assert queued["importJob"]["report_id"] is None
-    outcome = client.wait(queued["operationId"], poll_seconds=0.2)
+    outcome = client.wait(queued["operationId"], poll_seconds=0.2, timeout=120)
     assert outcome.status == "IMPORT COMPLETE", outcome.error_status
     assert outcome.job["reportName"] == ""
     assets = client.request("GET", f"/api/v1/client/{client_id}/assets").json()
@@ -289,7 +289,7 @@ def test_nmap_asset_import_from_a_presigned_upload(client: ImportClient, corpus_
         response = client.request(
             "POST", f"/api/v2/client/{client_id}/assets/import/{source}", json={"key": key, "fileName": path.name}
         )
-        assert client.wait(response.json()["operationId"], poll_seconds=0.2).status == "IMPORT COMPLETE"
+        assert client.wait(response.json()["operationId"], poll_seconds=0.2, timeout=120).status == "IMPORT COMPLETE"
     assets = client.request("GET", f"/api/v1/client/{client_id}/assets").json()
     assert {a["asset"] for a in assets} == set(_nmap_hosts(path))
     refused = client.request("POST", f"/api/v2/client/{client_id}/assets/import/nessus", json={"key": key})

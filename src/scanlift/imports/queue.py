@@ -1,8 +1,8 @@
 """The Celery app that carries job ids from the API to workers.
 
 The import_job row is the truth; a message is only a nudge. That is why a lost message (the
-file-system transport deletes a message when it is fetched) is acceptable: the sweeper re-sends
-it. ``acks_late`` and prefetch 1 keep a busy worker from hoarding messages.
+file-system transport deletes a message when it is fetched, so a killed worker loses it) is
+acceptable: the sweeper re-sends it. ``acks_late`` and prefetch 1 keep a busy worker from hoarding messages.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from celery import Celery
 
 from scanlift.config import Settings
+from scanlift.imports import fs_transport
 
 IMPORT_TASK = "scanlift.run_import"
 IMPORT_QUEUE = "imports"
@@ -39,7 +40,7 @@ def _celery_config(settings: Settings) -> dict[str, Any]:
     if settings.uses_embedded_broker:
         messages = settings.queue_dir / "messages"
         messages.mkdir(parents=True, exist_ok=True)
-        config["broker_url"] = "filesystem://"
+        config["broker_url"] = f"{fs_transport.SCHEME}://"
         config["broker_transport_options"] = {
             "data_folder_in": str(messages),
             "data_folder_out": str(messages),

@@ -16,8 +16,12 @@ DeepLinks of all results of a query; a streaming parser yields one sighting per 
 sighting carries its own DeepLink and the merger combines them.
 
 Streaming: ``<Result>`` elements are read one by one (their ``<Query>`` parent is still open and
-already carries its attributes) and freed after use. Checkmarx One / AST JSON reports are a
-different product and are not part of PlexTrac's Checkmarx import; they are refused by name.
+already carries its attributes) and freed after use.
+
+The Checkmarx scan report JSON (top-level ``reportId``, ``reportHeader``, ``scanResults`` with
+sast/sca/kics sections) is read by ``checkmarx_json`` with the same mapping; the format is chosen
+from the first bytes. Other Checkmarx JSON exports (Checkmarx One results/vulnerability exports and
+improved scan report, CxOSA, CxFlow) are refused by name.
 """
 
 from __future__ import annotations
@@ -27,13 +31,12 @@ from typing import BinaryIO, ClassVar
 
 from lxml import etree
 
-from scanlift.parsers import _ids, _severity, _text
-from scanlift.parsers._replay import replay
+from scanlift.parsers import _ids, _severity, _text, checkmarx_json
+from scanlift.parsers._replay import read_head, replay
 from scanlift.parsers._sniff import xml_root
 from scanlift.parsers._xml import iter_elements
 from scanlift.parsers.base import (
     Evidence,
-    InvalidFile,
     ScanFinding,
     ScanRecord,
     Severity,
@@ -44,7 +47,7 @@ ROOT = "CxXMLResults"
 SOURCE = "checkmarx"
 
 #: PlexTrac's hard-coded description for every Checkmarx finding.
-DESCRIPTION = "This was identified via Checkmarx scanner, please view affected assets for more details."
+DESCRIPTION = checkmarx_json.DESCRIPTION
 
 #: ``Result@state`` codes of CxSAST (custom states on 9.x keep their number).
 STATES = {
@@ -70,29 +73,22 @@ class CheckmarxParser:
 
     def sniff(self, head: Sniff) -> bool:
         root = xml_root(head.head)
-        return root is not None and root.name == ROOT
+        if root is not None:
+            return root.name == ROOT
+        return checkmarx_json.looks_like(head.head)
 
     def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
-        stream = _refuse_json(stream)
-        for result in iter_elements(stream, source=SOURCE, roots=(ROOT,), tags=("Result",)):
+        head = read_head(stream)
+        if checkmarx_json.is_json(head):
+            yield from checkmarx_json.iter_findings(head, stream)
+            return
+        for result in iter_elements(replay(head, stream), source=SOURCE, roots=(ROOT,), tags=("Result",)):
             query = result.getparent()
             if query is None:
                 continue
             root = query.getparent()
             project = (root.get("ProjectName") or "") if root is not None else ""
             yield _finding(query, result, project)
-
-
-def _refuse_json(stream: BinaryIO) -> BinaryIO:
-    """Checkmarx One / AST reports are JSON: name them instead of reporting malformed XML."""
-    head = stream.read(256)
-    if head.lstrip(b"\xef\xbb\xbf").lstrip().startswith((b"{", b"[")):
-        raise InvalidFile(
-            SOURCE,
-            "found a JSON document (Checkmarx One / AST or SCA report); PlexTrac's Checkmarx import "
-            "takes the CxSAST XML report (<CxXMLResults>)",
-        )
-    return replay(head, stream)
 
 
 def _finding(query: etree._Element, result: etree._Element, project: str) -> ScanFinding:

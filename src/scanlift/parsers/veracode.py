@@ -22,6 +22,11 @@ which CVSS version ``cvss_score`` uses, so it is kept as a field, not as a typed
 Mitigated, accepted or fixed flaws are kept, with their state in fields. Veracode writes some
 attribute values entity-encoded (``https&#x3a;&#x2f;&#x2f;…``); XML decoding restores them.
 
+The same source reads the Veracode Findings REST API JSON (``{"findings": […]}`` or
+``{"_embedded": {"findings": […]}}``) through ``veracode_json``, with the same flaw ids, severity
+scale and tags; the first bytes decide which reader runs. Veracode's SCA workspace JSON
+(``_embedded.issues``) and SCA CSV are other exports and are refused by name.
+
 Streaming: ``flaw`` and ``vulnerability`` elements are read one at a time; their category and
 component ancestors are still open and already hold the text read before them (category
 description, component attributes and file paths). Finished categories and components are freed.
@@ -29,16 +34,15 @@ description, component attributes and file paths). Finished categories and compo
 
 from __future__ import annotations
 
-import ipaddress
+import codecs
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import BinaryIO, ClassVar
-from urllib.parse import urlsplit
 
 from lxml import etree
 
-from scanlift.parsers import _ids, _severity, _text
-from scanlift.parsers._replay import replay
+from scanlift.parsers import _ids, _severity, _text, veracode_json
+from scanlift.parsers._replay import read_head, replay
 from scanlift.parsers._sniff import xml_root
 from scanlift.parsers._xml import iter_elements, local_name
 from scanlift.parsers.base import (
@@ -51,31 +55,12 @@ from scanlift.parsers.base import (
     Severity,
     Sniff,
 )
+from scanlift.parsers.veracode_json import EXPLOIT_LEVELS, SOURCE, VERACODE_SEVERITY, host_asset, url_host
 
 ROOT = "detailedreport"
-SOURCE = "veracode"
 
-#: Veracode's 0-5 severity scale.
-VERACODE_SEVERITY: Mapping[str, Severity] = {
-    "0": Severity.INFORMATIONAL,
-    "1": Severity.INFORMATIONAL,
-    "2": Severity.LOW,
-    "3": Severity.MEDIUM,
-    "4": Severity.HIGH,
-    "5": Severity.CRITICAL,
-}
-
-#: Flaw list element -> the tag PlexTrac adds.
+#: Flaw list element -> the tag PlexTrac adds (the JSON reader's ``scan_type`` tags are the same).
 SCAN_TAGS = {"staticflaws": "SAST", "dynamicflaws": "DAST", "manualflaws": "Manual"}
-
-#: Veracode ``exploitLevel`` values (static analysis exploitability).
-EXPLOIT_LEVELS = {
-    "-2": "Very Unlikely",
-    "-1": "Unlikely",
-    "0": "Neutral",
-    "1": "Likely",
-    "2": "Very Likely",
-}
 
 #: Flaw attributes kept as fields, with their labels.
 _FLAW_FIELDS = (
@@ -95,7 +80,6 @@ _FLAW_FIELDS = (
     ("cvss", "CVSS Score"),
 )
 
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
 _URL_RE = re.compile(r"https?://[^\s)>\"']+")
 _CWE_TOKEN_RE = re.compile(r"(?:CWE-?)?(\d{1,5})", re.IGNORECASE)
 
@@ -106,12 +90,26 @@ class VeracodeParser:
 
     def sniff(self, head: Sniff) -> bool:
         root = xml_root(head.head)
-        if root is None or root.name != ROOT:
-            return False
-        return "report_format_version" in root.attributes or "app_id" in root.attributes
+        if root is not None:
+            return root.name == ROOT and ("report_format_version" in root.attributes or "app_id" in root.attributes)
+        return veracode_json.claims(head.head)
 
     def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
-        stream = _refuse_other(stream)
+        head = read_head(stream)
+        replayed = replay(head, stream)
+        start = head.lstrip(codecs.BOM_UTF8).lstrip()
+        if start.startswith((b"{", b"[")):
+            yield from veracode_json.records(head, replayed)
+            return
+        if start.startswith((b'"Issue ID"', b"Issue ID,")):
+            raise InvalidFile(
+                SOURCE,
+                "found a CSV file (Veracode SCA issues export); the veracode source takes the Detailed Report XML "
+                "(<detailedreport>) or the Findings REST API JSON",
+            )
+        yield from self._parse_xml(replayed)
+
+    def _parse_xml(self, stream: BinaryIO) -> Iterator[ScanRecord]:
         application = ""
         hosts: dict[str, dict[str, Port]] = {}
         for element in iter_elements(
@@ -137,22 +135,7 @@ class VeracodeParser:
                 if component is not None:
                     yield _sca(element, component, application)
         for name, ports in hosts.items():
-            yield _host(name, tuple(ports.values()))
-
-
-def _refuse_other(stream: BinaryIO) -> BinaryIO:
-    """Veracode's JSON (REST API, SCA) and SCA CSV exports are not the detailed report: say so.
-
-    The bytes read to decide are replayed, so non-seekable streams work.
-    """
-    head = stream.read(512)
-    start = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    expected = "PlexTrac's Veracode import takes the Detailed Report XML (<detailedreport>)"
-    if start.startswith((b"{", b"[")):
-        raise InvalidFile(SOURCE, f"found a JSON document (Veracode REST API or SCA export); {expected}")
-    if start.startswith((b'"Issue ID"', b"Issue ID,")):
-        raise InvalidFile(SOURCE, f"found a CSV file (Veracode SCA issues export); {expected}")
-    return replay(head, stream)
+            yield host_asset(name, tuple(ports.values()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,7 +172,7 @@ def _flaw(flaw: etree._Element, application: str) -> ScanFinding:
     url = attr.get("url", "") or (attr.get("location", "") if "://" in attr.get("location", "") else "")
     asset, port = application, None
     if url:
-        asset, port = _url_host(url, application)
+        asset, port = url_host(url, application)
     location = url or _source_file(attr) or attr.get("location", "")
     parameter = attr.get("vuln_parameter", "") or attr.get("inputvector", "")
 
@@ -348,27 +331,6 @@ def _sca(vulnerability: etree._Element, component: etree._Element, application: 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def _url_host(url: str, application: str) -> tuple[str, Port | None]:
-    try:
-        parts = urlsplit(url)
-        explicit = parts.port
-    except ValueError:
-        return application, None
-    host = parts.hostname or ""
-    if not host:
-        return application, None
-    number = str(explicit) if explicit else _DEFAULT_PORTS.get(parts.scheme.lower(), "")
-    return host, Port(number=number, service=parts.scheme.lower()) if number else None
-
-
-def _host(name: str, ports: tuple[Port, ...]) -> ScanAsset:
-    try:
-        ip = str(ipaddress.ip_address(name))
-    except ValueError:
-        return ScanAsset(name=name, hostname=name, ports=ports)
-    return ScanAsset(name=name, ips=(ip,), ports=ports)
 
 
 def _attributes(element: etree._Element) -> dict[str, str]:

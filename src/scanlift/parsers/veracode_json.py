@@ -209,7 +209,8 @@ def _flaw(item: Mapping[str, Any], application: str) -> ScanFinding:
         or _str(category.get("name"))
         or (f"Veracode CWE-{cweid}" if cweid is not None else f"Veracode {scan_type.lower() or 'finding'}")
     )
-    body, remediation, references = _split_description(_str(item.get("description")))
+    markup = _str(item.get("description"))
+    body, remediation, references = _split_description(markup)
     manual = [_text.html_to_text(_str(details.get(k))) for k in ("exploit_desc", "severity_desc")]
 
     url = _str(details.get("url"))
@@ -255,7 +256,7 @@ def _flaw(item: Mapping[str, Any], application: str) -> ScanFinding:
         description=description,
         recommendations=_text.join_paragraphs(_text.html_to_text(_str(details.get("remediation_desc"))), remediation),
         references=references,
-        cves=_ids.find_cves(description, remediation),
+        cves=_ids.find_cves(description, remediation, markup),  # the markup: CVEs in link targets too
         cwes=(cweid,) if cweid is not None else (),
         tags=(tag,) if tag else (),
         fields=tuple((label, value) for label, value in fields if value),
@@ -332,7 +333,8 @@ def _sca(item: Mapping[str, Any], application: str) -> ScanFinding:
     paths = list(_ids.unique(_str(_obj(p).get("path")) for p in _list(details.get("component_path"))))
     cweid = _ids.parse_cwe(_str(_obj(details.get("cwe")).get("id")))
     licenses = ", ".join(
-        _str(lic.get("license_id")) + (f" (risk rating {_str(lic.get('risk_rating'))})" if lic.get("risk_rating") else "")
+        _str(lic.get("license_id"))
+        + (f" (risk rating {_str(lic.get('risk_rating'))})" if lic.get("risk_rating") else "")
         for lic in map(_obj, _list(details.get("licenses")))
         if lic.get("license_id")
     )
@@ -412,7 +414,13 @@ def _scores(cve: Mapping[str, Any], cvss3: Mapping[str, Any]) -> tuple[Score, ..
         ("CVSS3", _str(cvss3.get("vector")), _str(cvss3.get("score"))),
     ):
         if vector or score:
-            kind = "CVSS3_1" if vector.startswith("CVSS:3.1/") else "CVSS4" if vector.startswith("CVSS:4") else default_kind
+            kind = (
+                "CVSS3_1"
+                if vector.startswith("CVSS:3.1/")
+                else "CVSS4"
+                if vector.startswith("CVSS:4")
+                else default_kind
+            )
             scores.append(Score(kind=kind, vector=vector, score=score))
     return tuple(scores)
 
@@ -501,8 +509,10 @@ def _list(value: Any) -> list[Any]:
 
 
 def _json_type(value: Any) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    return "null" if value is None else f"a {type(value).__name__}"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else "an array"
