@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from scanlift import __version__
 from scanlift.auth.routes import router as auth_router
@@ -19,7 +21,10 @@ from scanlift.findings.routes import router as findings_router
 from scanlift.health import router as health_router
 from scanlift.imports.routes import router as imports_router
 from scanlift.runtime import Runtime
+from scanlift.transient import describe
 from scanlift.uploads.routes import router as uploads_router
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
@@ -48,6 +53,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.include_router(router)
     app.add_exception_handler(ScanliftError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OperationalError, _service_unavailable)
+    app.add_exception_handler(InterfaceError, _service_unavailable)
     return app
 
 
@@ -59,6 +66,14 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ScanliftError)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
     return JSONResponse(_error_body(exc.message, **exc.details), status_code=exc.status_code, headers=headers)
+
+
+async def _service_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """The database is unreachable: say so and when to retry, instead of a bare 500."""
+    log.warning("database unavailable: %s", describe(exc))
+    return JSONResponse(
+        _error_body("the database is unavailable; try again shortly"), status_code=503, headers={"Retry-After": "5"}
+    )
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

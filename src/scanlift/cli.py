@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import logging
 import os
 import sys
 from pathlib import Path
 
+from scanlift import logs
 from scanlift.config import Settings, get_settings
 from scanlift.supervise import Supervised
 
@@ -17,8 +17,9 @@ from scanlift.supervise import Supervised
 def main(argv: list[str] | None = None) -> None:
     parser = _argument_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = get_settings()
+    service = args.handler in (_serve, _worker, _sweeper)
+    logs.configure(settings.log_format if service else "text", settings.log_level)
     try:
         code = args.handler(args)
     except KeyboardInterrupt:
@@ -127,7 +128,8 @@ def _serve(_args: argparse.Namespace) -> int:
     if settings.embedded_worker:
         worker.start()
     try:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        # log_config=None: uvicorn's lines go through scanlift's (JSON) logging like the rest.
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
     finally:
         worker.stop()
     return 0
@@ -135,7 +137,7 @@ def _serve(_args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from scanlift.db.migrate import SchemaOutOfDate
-    from scanlift.imports.queue import IMPORT_QUEUE, make_celery
+    from scanlift.imports.queue import make_celery
     from scanlift.imports.tasks import register_tasks
 
     settings = get_settings()
@@ -155,7 +157,7 @@ def _worker(args: argparse.Namespace) -> int:
                 "worker",
                 "--pool=prefork",
                 f"--concurrency={concurrency}",
-                f"--queues={IMPORT_QUEUE}",
+                f"--queues={settings.queue_name}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",

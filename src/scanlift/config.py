@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     queue_poll_interval: float = Field(default=0.1, gt=0)
     #: Address-space cap for each worker process, so that a runaway parse fails alone.
     worker_memory_limit_mb: int = Field(default=4096, ge=0)
+    #: How long an import retries (with backoff) while the database or object store is down.
+    job_retry_seconds: float = Field(default=300.0, ge=0)
+    #: Broker queue for import jobs; give each installation sharing one broker its own.
+    queue_name: str = Field(default="imports", min_length=1)
+    #: ``json`` (one JSON object per line) or ``text``.
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
 
     @property
     def resolved_public_url(self) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from fastapi import APIRouter
@@ -11,6 +14,8 @@ from fastapi.responses import JSONResponse
 from scanlift.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])
+
+READY_TIMEOUT_SECONDS = 6.0
 
 
 @router.get("/api/v1/")
@@ -26,19 +31,28 @@ def live() -> dict[str, str]:
 
 @router.get("/api/v2/health/ready")
 def ready(runtime: RuntimeDep) -> JSONResponse:
+    """200 when the database, object store and broker all answer; 503 naming what does not.
+
+    The probes run at once and the whole check is bounded, so an outage never makes it hang.
+    """
+    probes: dict[str, Callable[[], None]] = {
+        "database": runtime.db.ping,
+        "storage": runtime.storage.check,
+        "broker": runtime.queue.check,
+    }
+    pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="ready")
+    futures = {name: pool.submit(probe) for name, probe in probes.items()}
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     checks: dict[str, Any] = {}
-    probes: tuple[tuple[str, Callable[[], None]], ...] = (
-        ("database", runtime.db.ping),
-        ("storage", runtime.storage.check),
-        ("broker", runtime.queue.check),
-    )
-    for name, probe in probes:
+    for name, future in futures.items():
         try:
-            probe()
+            future.result(timeout=max(0.0, deadline - time.monotonic()))
             checks[name] = "ok"
+        except FutureTimeout:
+            checks[name] = f"error: no answer within {READY_TIMEOUT_SECONDS:.0f} s"
         except Exception as exc:
             checks[name] = f"error: {type(exc).__name__}: {exc}"
+    pool.shutdown(wait=False, cancel_futures=True)
     healthy = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks}, status_code=200 if healthy else 503
-    )
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    return JSONResponse(body, status_code=200 if healthy else 503)

@@ -25,7 +25,7 @@ class Runtime:
 
     @cached_property
     def queue(self) -> JobQueue:
-        return JobQueue(make_celery(self.settings))
+        return JobQueue(make_celery(self.settings), self.settings.queue_name)
 
     @cached_property
     def secret(self) -> str:

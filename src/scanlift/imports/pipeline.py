@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -25,10 +26,12 @@ from scanlift.imports.models import ImportJob, JobKind, JobStatus
 from scanlift.imports.progress import CountingReader
 from scanlift.imports.service import ASSET_SOURCES
 from scanlift.imports.spool import RecordSpool
+from scanlift.logs import job_context
 from scanlift.parsers.base import InvalidFile, Parser, Sniff
 from scanlift.parsers.detect import UndetectedFormat, detect, looks_like
 from scanlift.parsers.registry import AUTO, UnknownSource, UnsupportedSource, parser_for
 from scanlift.parsers.safety import check_head
+from scanlift.transient import describe, is_transient
 from scanlift.uploads.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,8 @@ class LeaseLost(Exception):
 class JobSettings:
     lease_seconds: int
     max_bytes: int
+    #: How long an outage of the database or object store is retried before the job fails.
+    retry_seconds: float = 300.0
     spool_dir: str | None = None
 
 
@@ -59,7 +64,7 @@ class ImportPipeline:
         with self.db.session() as session:
             claim = leases.claim(session, job_id, owner=owner, lease_seconds=self.settings.lease_seconds)
         if claim is not leases.Claim.CLAIMED:
-            log.info("import %s: delivery dropped (already finished or leased)", job_id)
+            log.info("delivery dropped: the import is finished or leased by a live worker")
             return
         with self.db.session() as session:
             job = session.get(ImportJob, job_id)
@@ -68,20 +73,50 @@ class ImportPipeline:
         keeper = _LeaseKeeper(self.db, job_id, owner, self.settings.lease_seconds)
         keeper.start()
         try:
-            self._process(job, owner, keeper)
-        except LeaseLost:
-            log.warning("import %s: lease lost; another worker has it", job_id)
-        except USER_ERRORS as exc:
-            self._fail(job, owner, str(exc))
-        except OperationalError:
-            # The database is unreachable: leave the job leased; when the lease expires the
-            # sweeper re-delivers it, within the attempt budget.
-            log.exception("import %s: database error", job_id)
-        except Exception as exc:
-            log.exception("import %s failed", job_id)
-            self._fail(job, owner, f"internal error while importing: {type(exc).__name__}: {exc}")
+            self._run_with_retries(job, owner, keeper)
         finally:
             keeper.stop()
+
+    def run_logged(self, job_id: str) -> None:
+        """``run``, with the job id on every log line it writes."""
+        with job_context(job_id):
+            self.run(job_id)
+
+    def _run_with_retries(self, job: ImportJob, owner: str, keeper: _LeaseKeeper) -> None:
+        """Run the import; an outage of the database or object store is retried with backoff.
+
+        Each retry starts the file from the beginning: nothing was written to the report yet,
+        because the merge is one transaction at the end.
+        """
+        deadline = time.monotonic() + self.settings.retry_seconds
+        delay = 1.0
+        while True:
+            try:
+                self._process(job, owner, keeper)
+                return
+            except LeaseLost:
+                log.warning("lease lost; another worker has the import now")
+                return
+            except USER_ERRORS as exc:
+                self._fail(job, owner, str(exc))
+                return
+            except MemoryError:
+                self._fail(job, owner, "the import ran out of memory in the worker (SCANLIFT_WORKER_MEMORY_LIMIT_MB)")
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("import failed")
+                    self._fail(job, owner, f"internal error while importing: {describe(exc)}")
+                    return
+                if time.monotonic() + delay > deadline:
+                    log.error("giving up after %.0f s of outage: %s", self.settings.retry_seconds, describe(exc))
+                    self._fail(
+                        job, owner, f"a service stayed unavailable for {self.settings.retry_seconds} s: {describe(exc)}"
+                    )
+                    return
+                log.warning("service unavailable (%s); retrying in %.0f s", describe(exc), delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     def _process(self, job: ImportJob, owner: str, keeper: _LeaseKeeper) -> None:
         if job.file_size > self.settings.max_bytes:
@@ -155,9 +190,15 @@ class ImportPipeline:
         )
 
     def _fail(self, job: ImportJob, owner: str, message: str) -> None:
-        log.info("import %s: ERROR %s", job.id, message)
-        with self.db.session() as session:
-            leases.finish(session, job.id, owner=owner, status=JobStatus.ERROR, error_status=message)
+        log.info("import ended in ERROR: %s", message)
+        try:
+            with self.db.session() as session:
+                leases.finish(session, job.id, owner=owner, status=JobStatus.ERROR, error_status=message)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            # The database itself is down: the lease runs out and the sweeper takes over.
+            log.error("could not record the error (%s); the sweeper will re-deliver the import", describe(exc))
 
 
 def _parser_for(job: ImportJob, sniff: Sniff) -> Parser:

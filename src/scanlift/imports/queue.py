@@ -15,7 +15,6 @@ from scanlift.config import Settings
 from scanlift.imports import fs_transport
 
 IMPORT_TASK = "scanlift.run_import"
-IMPORT_QUEUE = "imports"
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -29,9 +28,10 @@ def _celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "worker_prefetch_multiplier": 1,
         "task_ignore_result": True,
-        "task_default_queue": IMPORT_QUEUE,
+        "task_default_queue": settings.queue_name,
         "task_reject_on_worker_lost": False,  # the job lease, not the broker, decides redelivery
         "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 3,
         "worker_hijack_root_logger": False,
         "worker_send_task_events": False,
         "task_serializer": "json",
@@ -63,12 +63,14 @@ def _celery_config(settings: Settings) -> dict[str, Any]:
 class JobQueue:
     """Sends job ids to the import queue."""
 
-    def __init__(self, app: Celery) -> None:
+    def __init__(self, app: Celery, queue: str) -> None:
         self._app = app
+        self._queue = queue
 
     def enqueue(self, job_id: str) -> None:
-        self._app.send_task(IMPORT_TASK, args=[job_id], queue=IMPORT_QUEUE)
+        # The job id doubles as the task id, so Celery's own log lines name the job too.
+        self._app.send_task(IMPORT_TASK, args=[job_id], queue=self._queue, task_id=job_id)
 
     def check(self) -> None:
         with self._app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1)
+            connection.ensure_connection(max_retries=0)  # one attempt: readiness must not wait

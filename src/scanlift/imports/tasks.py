@@ -8,7 +8,7 @@ import resource
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_process_init
 
 from scanlift.config import Settings
 from scanlift.db.engine import Database
@@ -29,7 +29,11 @@ def _pipeline(settings: Settings) -> ImportPipeline:
         _pipelines[pid] = ImportPipeline(
             Database(settings.resolved_database_url),
             open_store(settings),
-            JobSettings(lease_seconds=settings.job_lease_seconds, max_bytes=settings.max_upload_bytes),
+            JobSettings(
+                lease_seconds=settings.job_lease_seconds,
+                max_bytes=settings.max_upload_bytes,
+                retry_seconds=settings.job_retry_seconds,
+            ),
         )
     return _pipelines[pid]
 
@@ -37,7 +41,11 @@ def _pipeline(settings: Settings) -> ImportPipeline:
 def register_tasks(app: Celery, settings: Settings) -> None:
     @app.task(name=IMPORT_TASK, ignore_result=True, acks_late=True)
     def run_import(job_id: str) -> None:
-        _pipeline(settings).run(job_id)
+        _pipeline(settings).run_logged(job_id)
+
+    @setup_logging.connect(weak=False)
+    def _keep_scanlift_logging(**_kwargs: Any) -> None:
+        """Connected, so that Celery leaves the (JSON) logging set up by scanlift alone."""
 
     limit_mb = settings.worker_memory_limit_mb
 
