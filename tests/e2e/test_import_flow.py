@@ -19,6 +19,7 @@ from lxml import etree
 
 from scanlift.client import ImportClient
 from tests.parsers.test_nessus_csv import dict_rows, host_of, plugin_of
+from tests.support.profiles import EMBEDDED, PROFILES, profile_env
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, RunningServer, running_server
 
 NESSUS_FILES = sorted(
@@ -27,9 +28,11 @@ NESSUS_FILES = sorted(
 CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with running_server(tmp_path_factory.mktemp("e2e")) as running:
+@pytest.fixture(scope="module", params=PROFILES)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The whole module runs once per deployment profile: embedded, then production back ends."""
+    seaweed = request.getfixturevalue("seaweed") if request.param != EMBEDDED else None
+    with profile_env(request.param, seaweed) as env, running_server(tmp_path_factory.mktemp("e2e"), env) as running:
         yield running
 
 
