@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from scanlift import __version__
 from scanlift.auth.routes import router as auth_router
@@ -21,7 +21,7 @@ from scanlift.findings.routes import router as findings_router
 from scanlift.health import router as health_router
 from scanlift.imports.routes import router as imports_router
 from scanlift.runtime import Runtime
-from scanlift.transient import describe
+from scanlift.transient import describe, is_transient
 from scanlift.uploads.routes import router as uploads_router
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.include_router(router)
     app.add_exception_handler(ScanliftError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(OperationalError, _service_unavailable)
-    app.add_exception_handler(InterfaceError, _service_unavailable)
+    app.add_exception_handler(Exception, _unexpected_error)
     return app
 
 
@@ -68,12 +67,15 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(_error_body(exc.message, **exc.details), status_code=exc.status_code, headers=headers)
 
 
-async def _service_unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    """The database is unreachable: say so and when to retry, instead of a bare 500."""
-    log.warning("database unavailable: %s", describe(exc))
-    return JSONResponse(
-        _error_body("the database is unavailable; try again shortly"), status_code=503, headers={"Retry-After": "5"}
-    )
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    """An outage of the database or object store is a 503 with a reason; anything else a 500."""
+    if is_transient(exc):
+        service = "database" if isinstance(exc, DBAPIError) else "object store"
+        log.warning("%s unavailable: %s", service, describe(exc))
+        body = _error_body(f"the {service} is unavailable; try again shortly")
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+    log.error("unhandled error", exc_info=exc)
+    return JSONResponse(_error_body("internal server error"), status_code=500)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -90,6 +90,8 @@ def _prepare_database(settings: Settings, *, migrate: bool) -> None:
 
 
 def _bootstrap(settings: Settings) -> None:
+    from sqlalchemy.exc import IntegrityError
+
     from scanlift.auth.service import bootstrap_admin, ensure_tenant
     from scanlift.db.engine import Database
 
@@ -99,6 +101,8 @@ def _bootstrap(settings: Settings) -> None:
             ensure_tenant(session)
             password = settings.admin_password.get_secret_value() if settings.admin_password else None
             created = bootstrap_admin(session, email=settings.admin_email, password=password)
+    except IntegrityError:
+        created = None  # another replica starting at the same moment bootstrapped first
     finally:
         db.dispose()
     if created and created.generated_password:

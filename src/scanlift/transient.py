@@ -23,11 +23,9 @@ def _is_transient_storage_error(exc: BaseException) -> bool:
     except ImportError:  # pragma: no cover - both come with boto3, a dependency
         return False
     network = (
-        boto.EndpointConnectionError,
-        boto.ConnectionClosedError,
-        boto.ConnectTimeoutError,
-        boto.ReadTimeoutError,
-        boto.ResponseStreamingError,
+        boto.ConnectionError,  # endpoint unreachable, connect timeouts
+        boto.HTTPClientError,  # connection closed, read timeouts, broken response streams
+        boto.IncompleteReadError,  # the store went away in the middle of an object
         http.ProtocolError,
         http.ReadTimeoutError,
         http.NewConnectionError,

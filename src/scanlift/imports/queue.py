@@ -32,6 +32,9 @@ def _celery_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": False,  # the job lease, not the broker, decides redelivery
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 3,
+        # Celery 6 will cancel running tasks when the broker connection drops; an import must
+        # finish (or be re-delivered by its lease), never be cut off by a broker blip.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "worker_hijack_root_logger": False,
         "worker_send_task_events": False,
         "task_serializer": "json",
