@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     queue_poll_interval: float = Field(default=0.1, gt=0)
     #: Address-space cap for each worker process, so that a runaway parse fails alone.
     worker_memory_limit_mb: int = Field(default=4096, ge=0)
+    #: Scheduling priority drop for import processes (0-19), so that an API on the same host
+    #: stays responsive while imports run.
+    worker_nice: int = Field(default=10, ge=0, le=19)
     #: How long an import retries (with backoff) while the database or object store is down.
     job_retry_seconds: float = Field(default=300.0, ge=0)
     #: Broker queue for import jobs; give each installation sharing one broker its own.

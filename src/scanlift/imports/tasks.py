@@ -56,3 +56,6 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         if limit_mb:
             limit = limit_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        if settings.worker_nice:
+            # Imports are batch work: on a shared host the API's requests go first.
+            os.nice(settings.worker_nice)

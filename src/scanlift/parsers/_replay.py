@@ -39,7 +39,7 @@ class _Replay(io.RawIOBase):
 
 def replay(head: bytes, rest: Readable) -> BinaryIO:
     """A stream that reads ``head`` and then whatever is left in ``rest``."""
-    return io.BufferedReader(_Replay(head, rest))
+    return io.BufferedReader(_Replay(head, rest), buffer_size=64 * 1024)
 
 
 def read_head(stream: Readable, size: int = 64 * 1024) -> bytes:

@@ -59,12 +59,18 @@ def iter_elements(
             if not checked:
                 _check_document(element, source=source, roots=roots)
                 checked = True
-            name = local_name(element.tag)
+            tag = element.tag
+            name = tag.rsplit("}", 1)[-1] if tag[0] == "{" else tag
             if name in wanted:
                 yield element
-                release(element)
-            elif name in dropped:
-                release(element)
+            elif name not in dropped:
+                continue
+            # Free the element and the finished siblings before it (release(), inlined: hot path).
+            element.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lag lxml 6
+            parent = element.getparent()
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
         if not checked and context.root is not None:
             _check_document(context.root, source=source, roots=roots)
     except etree.XMLSyntaxError as exc:
