@@ -92,7 +92,7 @@ def throughput(size: str) -> list[str]:
         api.close()
     counts = [job["processed_findings"], job["processed_finding_assets"], job["processed_evidence"]]
     return [
-        "| file | parse only (s) | end-to-end import, PostgreSQL + S3 (s) | ratio | findings | affected assets | evidence |",
+        "| file | parse only (s) | end-to-end import, PostgreSQL + S3 (s) | ratio | findings | affected | evidence |",
         "|---|---|---|---|---|---|---|",
         f"| {path.stat().st_size / 1e6:,.0f} MB .nessus | {parse_seconds:.1f} | {import_seconds:.1f} | "
         f"{import_seconds / parse_seconds:.2f}x | " + " | ".join(f"{c:,}" for c in counts) + " |",

@@ -66,7 +66,7 @@ def iter_elements(
             elif name not in dropped:
                 continue
             # Free the element and the finished siblings before it (release(), inlined: hot path).
-            element.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lag lxml 6
+            element.clear(keep_tail=True)
             parent = element.getparent()
             if parent is not None:
                 while element.getprevious() is not None:
