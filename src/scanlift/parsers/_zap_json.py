@@ -1,6 +1,6 @@
 """OWASP ZAP JSON in its three shapes, read as a stream, plus the alert model shared with ZAP XML.
 
-Shapes (see docs/sources/owaspzap.md):
+Shapes (see docs/sources.md (owaspzap)):
 
 - **report**: the traditional JSON report, ``{"@version", "site": [{"@host", "@port", "@ssl",
   "alerts": [alert…]}]}``; each alert carries ``instances``. Text fields are HTML.

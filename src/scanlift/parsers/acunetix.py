@@ -1,6 +1,6 @@
 """Acunetix: the XML export (``<ScanGroup>``) and Acunetix 360 JSON.
 
-Acunetix XML mapping (see docs/sources/acunetix.md): one finding per vulnerability *name*
+Acunetix XML mapping (see docs/sources.md (acunetix)): one finding per vulnerability *name*
 (``title_flaw_id(Name)``): the XML has no stable type id, because ``ReportItem/@id`` numbers
 the items of one report, ``Type`` is a broad class ("configuration") and ``ModuleName`` is the
 script that may raise several differently named issues; both are kept as fields. One asset per

@@ -1,6 +1,6 @@
 """Checkmarx SAST (CxSAST / CxSAST-on-prem) XML reports: ``<CxXMLResults>``.
 
-Mapping (PlexTrac's published Checkmarx page, followed as written; see docs/sources/checkmarx.md):
+Mapping (PlexTrac's published Checkmarx page, followed as written; see docs/sources.md (checkmarx)):
 ``flaw_id`` is the ``Query@id``; the title is ``Query@name`` with underscores turned into spaces;
 severity is ``Query@Severity`` (High/Medium/Low/Information, "Information" becoming
 Informational); the reference is the ``Query@cweId`` (as a CWE link, and as the finding's CWE);

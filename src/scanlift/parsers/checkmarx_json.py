@@ -1,6 +1,6 @@
 """Checkmarx scan report JSON (Checkmarx One / AST report service), read for the ``checkmarx`` source.
 
-The document (see docs/sources/checkmarx.md) is ``{"reportId", "reportHeader", "executiveSummary",
+The document (see docs/sources.md (checkmarx)) is ``{"reportId", "reportHeader", "executiveSummary",
 "scanSummary", "scanResults"}``; ``scanResults`` holds one section per engine:
 
 - ``sast.languages[].queries[].vulnerabilities[]``: one data-flow result of a query, with ``nodes``;

@@ -1,6 +1,6 @@
 """Core Impact XML export of workspace entities (``<entities creator="CORE IMPACT">``).
 
-Mapping (see docs/sources/coreimpact.md): every datum is a typed ``property`` with a ``key``.
+Mapping (see docs/sources.md (coreimpact)): every datum is a typed ``property`` with a ``key``.
 Each ``entity[@class='host']`` is one asset named by its ``ip`` (else ``display_name``), with the
 DNS names, OS and the open ports and services of its direct ``services``/``tcp_ports``/``udp_ports``
 properties. Each module under ``Vulnerabilities/<vulnerability id>/Modules/<module title>`` that is a

@@ -1,6 +1,6 @@
 """HCL (formerly IBM) AppScan XML reports: ``<xml-report>``.
 
-One parser covers the three exports that share this root (see docs/sources/hclappscan.md):
+One parser covers the three exports that share this root (see docs/sources.md (hclappscan)):
 
 * AppScan Standard DAST (``xmlExportVersion`` 2.x, including the older IBM 2.42 export): each
   ``issue-group/item`` points by id into small lookup tables (``issue-type-group``,

@@ -1,7 +1,7 @@
 """Invicti, formerly Netsparker: JSON export, Enterprise/Cloud XML and legacy ``<netsparker>`` XML.
 
 PlexTrac's ``netsparker`` source is the same format and is aliased to this parser by the
-registry. Mapping (see docs/sources/invicti.md): one finding per vulnerability ``Type`` (e.g.
+registry. Mapping (see docs/sources.md (invicti)): one finding per vulnerability ``Type`` (e.g.
 ``WeakCiphersDetected``), the vendor's stable class name, else a title hash; one asset per
 host of the vulnerability URLs; each vulnerability is one sighting on (host, port) at its URL,
 with the vulnerable parameter, request/response, proofs and extra information as evidence.

@@ -6,7 +6,7 @@ Five dialects are read through one table of column aliases, never per-file code:
 ``asset.name;definition.id;…``), and Tenable.io's UI export with extra and blank header cells.
 Header names match case-insensitively; BOM and CRLF are handled by ``_csv.iter_rows``.
 
-Mapping is the XML parser's (see docs/sources/nessus_csv.md): one finding per plugin id; one asset
+Mapping is the XML parser's (see docs/sources.md (nessus_csv)): one finding per plugin id; one asset
 per host named as the scan names it (Host, else asset.name, else IP Address); each row is one
 sighting on (host, port) whose plugin output is evidence, captioned ``Plugin output (tcp/443/www)``.
 Severity is the row's own level (Severity, Risk or Tenable.io severity: 0-4 or a label, "None" →

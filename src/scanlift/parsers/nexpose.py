@@ -1,6 +1,6 @@
 """Rapid7 Nexpose / InsightVM "XML Export 2.0" (and the 1.0 export of the same shape).
 
-Mapping (see docs/sources/nexpose.md): one finding per Nexpose vulnerability id (lower-cased,
+Mapping (see docs/sources.md (nexpose)): one finding per Nexpose vulnerability id (lower-cased,
 because tests and definitions do not always agree on case); one asset per ``<node>``, named by its
 ``address``; each ``<test>`` whose status starts with ``vulnerable`` is one sighting on (node,
 endpoint port) whose proof text is evidence. Title, description, solution, references, tags and

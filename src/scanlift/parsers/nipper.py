@@ -1,6 +1,6 @@
 """Titania Nipper Studio XML report.
 
-Mapping (see docs/sources/nipper.md): Nipper writes a generic "document" (parts, sections, text,
+Mapping (see docs/sources.md (nipper)): Nipper writes a generic "document" (parts, sections, text,
 tables), so findings are found by position. Every ``section`` directly under
 ``part[@ref='SECURITYAUDIT']`` except the summary sections is one finding whose identity is the
 section's dotted check id (``@ref``, e.g. ``ROUTING.BGP.FLAP``); every section under

@@ -1,6 +1,6 @@
 """Nmap XML (``-oX``) as PlexTrac's "Nmap (Vulners NSE)" findings source, plus its hosts as assets.
 
-Mapping (see docs/sources/nmap.md):
+Mapping (see docs/sources.md (nmap)):
 
 * Assets: every ``<host>`` whose ``<status state>`` is "up" (or absent) is one ``ScanAsset``,
   named like PlexTrac's Nmap asset import: the first ``<hostname name>``, else the IP address.

@@ -8,7 +8,7 @@ be a JSON array of finding objects, each with a non-empty ``title`` and a ``seve
 key, an unknown severity word) ends in an ``InvalidFile`` naming what was found, so a real export
 that differs is reported instead of half-read.
 
-Mapping (see docs/sources/nodeware.md): one item = one finding sighting with no asset (no asset
+Mapping (see docs/sources.md (nodeware)): one item = one finding sighting with no asset (no asset
 keys are documented); ``flaw_id`` = ``title_flaw_id(title)``; every other key of the item is kept
 verbatim as a custom field, and every CVE id anywhere in the item is collected.
 

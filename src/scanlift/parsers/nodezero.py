@@ -8,7 +8,7 @@ guesses nothing else: a file without the columns ``vuln_id``, ``vuln_name``, ``s
 host column (``ip``, ``affected_asset_display_name`` or ``affected_asset_text``) is refused with
 an ``InvalidFile`` listing what is missing.
 
-Mapping (see docs/sources/nodezero.md): one row = one weakness = one sighting. ``vuln_id`` (a CVE
+Mapping (see docs/sources.md (nodezero)): one row = one weakness = one sighting. ``vuln_id`` (a CVE
 or a Horizon3 id) is the finding type and ``flaw_id``; ``vuln_name`` the title; ``severity``
 (CRITICAL/HIGH/MEDIUM/LOW/INFO) the severity, and an unknown word is refused rather than guessed.
 The asset is named by ``ip``, else the display name. Type-level columns become custom fields;

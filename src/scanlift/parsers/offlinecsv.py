@@ -7,7 +7,7 @@ in any case, and an empty cell means Informational. Status is Open, Closed or In
 means Open). Multi-value cells (affected_assets, tags, cwe, cve) are comma-separated. Any other
 column becomes a custom field labelled with its header.
 
-Mapping (see docs/sources/offlinecsv.md): each row is one finding whose id is PlexTrac's title
+Mapping (see docs/sources.md (offlinecsv)): each row is one finding whose id is PlexTrac's title
 hash; it is yielded once per affected asset name (one sighting each), or once with no asset.
 Status has no place on ``ScanFinding``, so it travels as the custom field ("status", value).
 Header names match case-insensitively, and a space or hyphen matches an underscore; column order

@@ -1,7 +1,7 @@
 """OpenVAS / Greenbone (GVM) reports: the XML report (GMP ``<report>`` export, also wrapped in
 ``<get_reports_response>``) and the "CSV Results" report of the same data.
 
-Mapping (see docs/sources/openvas.md): one finding per NVT OID; each ``<result>`` (or CSV row) is
+Mapping (see docs/sources.md (openvas)): one finding per NVT OID; each ``<result>`` (or CSV row) is
 one sighting on (host, port) whose result text is evidence. Following PlexTrac's published OpenVAS
 mapping: title = ``nvt/name``; description = the ``summary``, ``impact``, ``insight``,
 ``affected`` and ``vuldetect`` keys of the ``nvt/tags`` "k=v|k=v" string; references = ``xref``

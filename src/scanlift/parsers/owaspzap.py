@@ -1,6 +1,6 @@
 """OWASP ZAP: the XML report (``<OWASPZAPReport>``) and the three ZAP JSON shapes.
 
-Mapping (see docs/sources/owaspzap.md): one finding per ZAP ``pluginid`` (the scan rule id;
+Mapping (see docs/sources.md (owaspzap)): one finding per ZAP ``pluginid`` (the scan rule id;
 ``alertRef`` is kept as a field); one asset per site, named by the site's ``host``. Each
 alert *instance* is one sighting on (host, site port) whose location is the instance ``uri``,
 whose vulnerable parameter is ``param`` and whose evidence is the method, parameter, attack,

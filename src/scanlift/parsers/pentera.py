@@ -1,6 +1,6 @@
 """Pentera JSON export (``{"meta": {}, "hosts": [...], "vulnerabilities": [...], "Achievement": [...]}``).
 
-Mapping (see docs/sources/pentera.md): each ``hosts`` item is an asset named by its ``ip`` (else
+Mapping (see docs/sources.md (pentera)): each ``hosts`` item is an asset named by its ``ip`` (else
 hostname, FQDN, id) with its open ``services`` as ports. Each ``vulnerabilities`` item is one
 sighting on the host its ``target_id`` points to (else the host named in ``found_on``). Pentera
 has no stable type id (``id`` is per item), so the finding type is the ``name`` without its

@@ -6,7 +6,7 @@ asset id, each a copy of the client asset plus ``ports``/``locationUrl``/``vulne
 ``evidence``/``notes``/``status``), ``summary.ReportAssets`` (the report's client assets, keyed by
 id), ``evidence`` and ``client_info``.
 
-Mapping (see docs/sources/ptrac.md): the file's own ``flaw_id`` is the finding id (else ``id``,
+Mapping (see docs/sources.md (ptrac)): the file's own ``flaw_id`` is the finding id (else ``id``,
 else PlexTrac's title hash); severity is PlexTrac's own level; each affected asset gives one
 sighting per affected port (or one without a port) carrying the location URL, vulnerable
 parameters and, on its first sighting, the asset's code-sample evidence and notes. A finding with

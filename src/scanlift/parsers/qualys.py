@@ -12,7 +12,7 @@ PlexTrac "will decide which mapping to use based on the fields in the imported f
 
 Every mapping: flaw_id = QID; severity = Qualys level 0/1 Informational, 2 Low, 3 Medium,
 4 High, 5 Critical (PlexTrac's table), tag ``minimal`` at level 1; one sighting per detection on
-its host and port (or URL), with the scanner's result as evidence. docs/sources/qualys.md has
+its host and port (or URL), with the scanner's result as evidence. docs/sources.md (qualys) has
 the field tables.
 """
 

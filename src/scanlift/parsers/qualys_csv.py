@@ -1,6 +1,6 @@
 """Qualys CSV exports, one row per detection.
 
-Three column sets are read by one name-based mapping (see docs/sources/qualys.md):
+Three column sets are read by one name-based mapping (see docs/sources.md (qualys)):
 
 * VM scan report CSV (``"IP","Network","DNS",…,"QID","Title",…,"Severity",…``), optionally
   after Qualys's report preamble;

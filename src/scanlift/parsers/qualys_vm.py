@@ -1,6 +1,6 @@
 """Qualys VM XML: the host-based scan report, the WebGUI scan results and the host detection list.
 
-Three exports, one mapping (see docs/sources/qualys.md):
+Three exports, one mapping (see docs/sources.md (qualys)):
 
 * ``<ASSET_DATA_REPORT>`` (VM "Scan Report" template, what PlexTrac's VM parser documents):
   ``HOST_LIST/HOST/VULN_INFO_LIST/VULN_INFO`` sightings, then a ``GLOSSARY`` of

@@ -1,6 +1,6 @@
 """Qualys Web Application Scanning (WAS) XML: ``<WAS_SCAN_REPORT>`` and ``<WAS_WEBAPP_REPORT>``.
 
-Mapping (see docs/sources/qualys.md), following PlexTrac's published WAS table where it has one:
+Mapping (see docs/sources.md (qualys)), following PlexTrac's published WAS table where it has one:
 
 * Sightings: ``RESULTS/VULNERABILITY_LIST/VULNERABILITY``, ``SENSITIVE_CONTENT_LIST/SENSITIVE_CONTENT``
   and ``INFORMATION_GATHERED_LIST/INFORMATION_GATHERED`` (under ``RESULTS/WEB_APPLICATION`` in

@@ -59,7 +59,7 @@ PLEXTRAC_SOURCES: Mapping[str, str] = {
 ALIASES: Mapping[str, str] = {"horizon": "nodezero", "netsparker": "invicti"}
 
 #: Sources whose file format has no public description: refused with a clear message rather than
-#: guessed at (docs/sources/<id>.md says what is known and what would be needed).
+#: guessed at (docs/sources.md says what is known and what would be needed).
 NO_PUBLIC_SPECIFICATION = frozenset({"custom", "rapidfire", "scythe"})
 
 _PARSERS: tuple[Parser, ...] = (

@@ -1,6 +1,6 @@
 """Veracode Detailed Report XML: ``<detailedreport>`` (report_format_version 1.5).
 
-Mapping (PlexTrac's Veracode page where published; see docs/sources/veracode.md). Static, dynamic
+Mapping (PlexTrac's Veracode page where published; see docs/sources.md (veracode)). Static, dynamic
 and manual flaws (``severity/category/cwe/{staticflaws,dynamicflaws,manualflaws}/flaw``): the
 ``flaw_id`` is the flaw's ``cweid`` ("Veracode cweid/issue type"), the title its
 ``categoryname`` (Veracode's vulnerability name); the description is the flaw description

@@ -6,7 +6,7 @@ has a ``scan_type`` (STATIC, DYNAMIC, MANUAL, SCA), an HTML ``description``, a `
 and scan-type-specific ``finding_details``.
 
 Mapping, kept in step with the Detailed Report XML mapping in ``veracode.py`` so that both exports
-of one scan give the same flaw ids, severities and tags (docs/sources/veracode.md):
+of one scan give the same flaw ids, severities and tags (docs/sources.md (veracode)):
 
 - STATIC, DYNAMIC and MANUAL findings: ``flaw_id`` = the CWE id (``finding_details.cwe.id``, the
   XML's ``cweid``); title = the CWE name (the XML flaw's ``categoryname``). Severity is Veracode's
