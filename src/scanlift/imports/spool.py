@@ -17,7 +17,7 @@ from typing import IO
 from scanlift.imports import codec
 from scanlift.parsers.base import ScanRecord
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 5000
 _HEADER = struct.Struct("<I")
 
 
