@@ -26,7 +26,30 @@ from tests.support.corpus import EXPECTED_ERRORS, FOLDER_SOURCES, OTHER_PRODUCTS
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, running_server
 
 CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
+FIXTURES = Path(__file__).resolve().parents[1] / "parsers" / "fixtures"
+#: Sources with no public sample: their hand-made fixtures go through the same four steps
+#: (job name -> fixture file, source id).
+FIXTURE_JOBS = {
+    "fixture:nodezero": ("nodezero/handmade_weaknesses.csv", "nodezero"),
+    "fixture:horizon": ("nodezero/handmade_weaknesses.csv", "horizon"),
+    "fixture:pentera": ("pentera/handmade_hosts_first.json", "pentera"),
+    "fixture:nodeware": ("nodeware/handmade_findings.json", "nodeware"),
+    "fixture:offlinecsv": ("offlinecsv/template.csv", "offlinecsv"),
+    "fixture:ptrac": ("ptrac/report.ptrac", "ptrac"),
+}
+#: Sources with no public format: any file ends in the documented error.
+UNSUPPORTED = ("custom", "rapidfire", "scythe")
 FILES = corpus_files(CORPUS_DIR, FOLDER_SOURCES) + corpus_files(CORPUS_DIR, OTHER_PRODUCTS)
+
+
+def _job(name: str) -> tuple[Path, str]:
+    """The file and source id a job name stands for."""
+    if name in FIXTURE_JOBS:
+        fixture, source = FIXTURE_JOBS[name]
+        return FIXTURES / fixture, source
+    if name.startswith("unsupported:"):
+        return FIXTURES / "ptrac" / "report.ptrac", name.split(":", 1)[1]
+    return CORPUS_DIR / name, _source_of(name)
 
 
 @dataclass
@@ -48,24 +71,25 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Imp
         client = ImportClient(server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
 
         def run(name: str) -> tuple[str, Imported]:
+            path, source = _job(name)
             cid = client.request("POST", "/api/v1/client/create", json={"name": name}).json()["client_id"]
             rid = client.request("POST", f"/api/v1/client/{cid}/report/create", json={"name": name}).json()["report_id"]
-            key = client.upload(CORPUS_DIR / name)
-            operation = client.trigger(cid, rid, _source_of(name), key, Path(name).name)
+            operation = client.trigger(cid, rid, source, client.upload(path), path.name)
             return name, Imported(cid, rid, client.wait(operation, poll_seconds=0.3, timeout=300))
 
+        names = [*FILES, *FIXTURE_JOBS, *(f"unsupported:{s}" for s in UNSUPPORTED)]
         with ThreadPoolExecutor(max_workers=8) as pool:
-            results = dict(pool.map(run, FILES))
+            results = dict(pool.map(run, names))
         results["__client__"] = client  # type: ignore[assignment]
         yield results
         client.close()
 
 
 def _expected(name: str) -> tuple[set[str], set[str]]:
-    source = _source_of(name)
+    path, source = _job(name)
     flaw_ids: set[str] = set()
     assets: set[str] = set()
-    with (CORPUS_DIR / name).open("rb") as handle:
+    with path.open("rb") as handle:
         _head, stream = check_head(handle, source=source)
         for record in parser_for(source).parse(stream):
             if isinstance(record, ScanFinding):
@@ -115,3 +139,24 @@ def test_other_products_end_in_a_clear_error(imported: dict[str, Imported], name
     assert outcome.status == "ERROR"
     assert outcome.error_status
     assert outcome.error_status.startswith(f"invalid {_source_of(name)} file: ")
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_JOBS))
+def test_sources_without_public_samples_import_their_fixtures(imported: dict[str, Imported], name: str) -> None:
+    result = imported[name]
+    client: ImportClient = imported["__client__"]  # type: ignore[assignment]
+    assert result.outcome.status == "IMPORT COMPLETE", result.outcome.error_status
+    flaw_ids, asset_names = _expected(name)
+    assert flaw_ids
+    findings, assets = _report(client, result)
+    assert set(findings) == flaw_ids
+    assert {a["asset"] for a in assets} == asset_names
+
+
+@pytest.mark.parametrize("source", UNSUPPORTED)
+def test_sources_without_a_public_format_answer_the_documented_error(
+    imported: dict[str, Imported], source: str
+) -> None:
+    outcome = imported[f"unsupported:{source}"].outcome
+    assert outcome.status == "ERROR"
+    assert outcome.error_status == f"unsupported source '{source}': no public format specification; see docs/sources.md"

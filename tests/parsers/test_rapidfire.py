@@ -1,7 +1,7 @@
 """RapidFire Tools VulScan (PlexTrac source ``rapidfire``) has no parser on purpose.
 
 format-notes.md rates its export "confidence: none": no public sample, schema, column list or
-open-source importer exists. See docs/sources/rapidfire.md. Choosing the source must end in a
+open-source importer exists. See docs/sources.md (rapidfire). Choosing the source must end in a
 clear "unsupported" error, never in a parser that guesses CSV columns.
 """
 

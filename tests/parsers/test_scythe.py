@@ -2,7 +2,7 @@
 
 format-notes.md: no findings/report export of SCYTHE is publicly described; only its threat
 (adversary-emulation plan) files are, and PlexTrac imports those into Runbooks, not findings.
-See docs/sources/scythe.md. Choosing the source must end in a clear "unsupported" error, never
+See docs/sources.md (scythe). Choosing the source must end in a clear "unsupported" error, never
 in a parser that guesses a layout.
 """
 
