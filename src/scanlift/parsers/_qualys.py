@@ -30,15 +30,6 @@ from scanlift.parsers.base import Evidence, Port, ScanFinding, Score, Severity
 
 SOURCE = "qualys"
 
-#: PlexTrac's published Qualys table: "0" and "1" Informational, then Low, Medium, High, Critical.
-SEVERITY_SCALE: Mapping[str, Severity] = {
-    "0": Severity.INFORMATIONAL,
-    "1": Severity.INFORMATIONAL,
-    "2": Severity.LOW,
-    "3": Severity.MEDIUM,
-    "4": Severity.HIGH,
-    "5": Severity.CRITICAL,
-}
 
 #: PlexTrac tags a Qualys finding "minimal" when its severity is 1.
 MINIMAL_TAG = "minimal"
@@ -59,7 +50,7 @@ _CVSS_RE = re.compile(r"^\s*(\d{1,2}(?:\.\d+)?)\s*(?:\(\s*([^)]*?)\s*\))?\s*$")
 
 def severity_of(level: str) -> Severity:
     """Qualys 0-5 level -> PlexTrac severity; anything unreadable is Informational."""
-    return _severity.from_scale(level, SEVERITY_SCALE) or Severity.INFORMATIONAL
+    return _severity.from_scale(level, _severity.ZERO_TO_FIVE) or Severity.INFORMATIONAL
 
 
 def is_placeholder(text: str | None) -> bool:

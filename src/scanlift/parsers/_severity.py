@@ -34,6 +34,25 @@ ZERO_TO_FOUR: Mapping[str, Severity] = {
 }
 
 
+#: Qualys (PlexTrac's published table) and Veracode: 0 and 1 Informational, then up to 5 Critical.
+ZERO_TO_FIVE: Mapping[str, Severity] = {
+    "0": Severity.INFORMATIONAL,
+    "1": Severity.INFORMATIONAL,
+    "2": Severity.LOW,
+    "3": Severity.MEDIUM,
+    "4": Severity.HIGH,
+    "5": Severity.CRITICAL,
+}
+
+#: OWASP ZAP ``riskcode``: 0 Informational, 1 Low, 2 Medium, 3 High (ZAP has no Critical).
+ZAP_RISKCODES: Mapping[str, Severity] = {
+    "0": Severity.INFORMATIONAL,
+    "1": Severity.LOW,
+    "2": Severity.MEDIUM,
+    "3": Severity.HIGH,
+}
+
+
 def from_label(text: str | None, default: Severity | None = None) -> Severity | None:
     """Map a vendor's textual level ("High", "info", "Moderate") to PlexTrac's scale."""
     if text is None:

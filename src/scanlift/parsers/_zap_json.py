@@ -30,14 +30,6 @@ from scanlift.parsers import _severity
 from scanlift.parsers._webscan import truthy, url_target
 from scanlift.parsers.base import InvalidFile, Severity
 
-#: ZAP ``riskcode``: 0 Informational, 1 Low, 2 Medium, 3 High (ZAP has no Critical).
-RISKCODES: Mapping[str, Severity] = {
-    "0": Severity.INFORMATIONAL,
-    "1": Severity.LOW,
-    "2": Severity.MEDIUM,
-    "3": Severity.HIGH,
-}
-
 #: ZAP ``confidence`` codes as ZAP's UI names them.
 CONFIDENCES: Mapping[str, str] = {
     "0": "False Positive",
@@ -309,7 +301,7 @@ def _report_alert(raw: Any) -> ZapAlert | None:
         alert_ref=text(raw.get("alertRef")),
         title=title or f"ZAP alert {plugin_id}",
         risk=text(raw.get("riskdesc")) or riskcode,
-        severity=_severity.from_scale(riskcode, RISKCODES),
+        severity=_severity.from_scale(riskcode, _severity.ZAP_RISKCODES),
         confidence=CONFIDENCES.get(confidence, confidence),
         description=text(raw.get("desc")),
         solution=text(raw.get("solution")),
@@ -328,7 +320,7 @@ def _api_alert(raw: Any) -> ZapAlert | None:
     if not isinstance(raw, Mapping) or not _is_api_item(set(raw)):
         return None
     risk = text(raw.get("risk")) or text(raw.get("riskcode"))
-    severity = _severity.from_label(risk) or _severity.from_scale(risk, RISKCODES)
+    severity = _severity.from_label(risk) or _severity.from_scale(risk, _severity.ZAP_RISKCODES)
     plugin_id = text(raw.get("pluginId"))
     instance = ZapInstance(
         uri=text(raw.get("url")),
@@ -365,7 +357,9 @@ def _export_alert(raw: Any) -> ZapAlert | None:
     if not plugin_id and not title:
         return None
     riskcode = text(raw.get("RiskCode")).strip()
-    severity = _severity.from_scale(riskcode, RISKCODES) or _severity.from_label(text(raw.get("RiskDesc")))
+    severity = _severity.from_scale(riskcode, _severity.ZAP_RISKCODES) or _severity.from_label(
+        text(raw.get("RiskDesc"))
+    )
     instances = []
     for item in _as_list(raw.get("Item")):
         if not isinstance(item, Mapping):

@@ -40,7 +40,6 @@ from scanlift.parsers._webscan import (
 from scanlift.parsers._xml import iter_elements, local_name
 from scanlift.parsers._zap_json import (
     CONFIDENCES,
-    RISKCODES,
     ZapAlert,
     ZapInstance,
     ZapSite,
@@ -263,7 +262,7 @@ def _xml_alert(item: etree._Element) -> ZapAlert:
         alert_ref=child_text(item, "alertRef"),
         title=title,
         risk=child_text(item, "riskdesc") or riskcode,
-        severity=_severity.from_scale(riskcode, RISKCODES),
+        severity=_severity.from_scale(riskcode, _severity.ZAP_RISKCODES),
         confidence=confidence,
         description=_raw(item, "desc"),
         solution=_raw(item, "solution"),

@@ -55,7 +55,7 @@ from scanlift.parsers.base import (
     Severity,
     Sniff,
 )
-from scanlift.parsers.veracode_json import EXPLOIT_LEVELS, SOURCE, VERACODE_SEVERITY, host_asset, url_host
+from scanlift.parsers.veracode_json import EXPLOIT_LEVELS, SOURCE, host_asset, url_host
 
 ROOT = "detailedreport"
 
@@ -184,10 +184,10 @@ def _flaw(flaw: etree._Element, application: str) -> ScanFinding:
     if mitigations:
         fields.append(("Mitigations", mitigations))
     fields.append(("Issue ID", attr.get("issueid", "")))
-    severity = _severity.from_scale(attr.get("severity"), VERACODE_SEVERITY)
+    severity = _severity.from_scale(attr.get("severity"), _severity.ZERO_TO_FIVE)
     if severity is None:
         fields.append(("Veracode Severity", attr.get("severity") or "(missing)"))
-        severity = _severity.from_scale(_level(flaw), VERACODE_SEVERITY)
+        severity = _severity.from_scale(_level(flaw), _severity.ZERO_TO_FIVE)
 
     return ScanFinding(
         flaw_id=str(cwe) if cwe is not None else _ids.title_flaw_id(title),
@@ -299,7 +299,7 @@ def _sca(vulnerability: etree._Element, component: etree._Element, application: 
         ("Affects Policy Compliance", attr.get("vulnerability_affects_policy_compliance", "")),
         ("Mitigations", _mitigations(vulnerability)),
     ]
-    severity = _severity.from_scale(attr.get("severity"), VERACODE_SEVERITY) or _severity.from_label(
+    severity = _severity.from_scale(attr.get("severity"), _severity.ZERO_TO_FIVE) or _severity.from_label(
         attr.get("severity_desc", "").replace("Very High", "Critical").replace("Very Low", "Informational")
     )
     evidence_rows = [

@@ -62,15 +62,6 @@ from scanlift.parsers.base import (
 
 SOURCE = "veracode"
 
-#: Veracode's 0-5 severity scale (0 Informational, 1 Very Low … 5 Very High), XML and JSON.
-VERACODE_SEVERITY: Mapping[str, Severity] = {
-    "0": Severity.INFORMATIONAL,
-    "1": Severity.INFORMATIONAL,
-    "2": Severity.LOW,
-    "3": Severity.MEDIUM,
-    "4": Severity.HIGH,
-    "5": Severity.CRITICAL,
-}
 
 #: Veracode static exploitability (XML ``exploitLevel``, JSON ``exploitability``), -2…2.
 EXPLOIT_LEVELS: Mapping[str, str] = {
@@ -243,7 +234,7 @@ def _flaw(item: Mapping[str, Any], application: str) -> ScanFinding:
     if not tag:
         fields.append(("Scan Type", _str(item.get("scan_type")) or "(missing)"))
     raw_severity = details.get("severity", item.get("severity"))
-    severity = _severity.from_scale(_int_text(raw_severity), VERACODE_SEVERITY)
+    severity = _severity.from_scale(_int_text(raw_severity), _severity.ZERO_TO_FIVE)
     if severity is None:
         fields.append(("Veracode Severity", _str(raw_severity) or "(missing)"))
     fields.append(("Issue ID", _str(item.get("issue_id"))))
@@ -353,7 +344,7 @@ def _sca(item: Mapping[str, Any], application: str) -> ScanFinding:
         *_status_fields(item),
     ]
     raw_severity = details.get("severity", item.get("severity"))
-    severity = _severity.from_scale(_int_text(raw_severity), VERACODE_SEVERITY)
+    severity = _severity.from_scale(_int_text(raw_severity), _severity.ZERO_TO_FIVE)
     if severity is None:
         fields.append(("Veracode Severity", _str(raw_severity) or "(missing)"))
         severity = _severity.from_cvss(_str(cvss3.get("score"))) or _severity.from_label(_str(cve.get("severity")))
