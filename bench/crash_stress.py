@@ -44,6 +44,8 @@ def main() -> None:
                 job = api.request("GET", f"/api/v2/my-imports/{operation}").json()
                 if job["status"] == "PROCESSING" and job["progress"] >= kill_at:
                     break
+                if job["status"] not in ("IN QUEUE", "PROCESSING"):
+                    raise SystemExit(f"run {run}: the import ended ({job['status']}) before the kill point")
                 time.sleep(0.05)
             kill_hard(worker)
             killed = time.monotonic()

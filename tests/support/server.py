@@ -83,10 +83,11 @@ def _worker_ready(log: Path) -> bool:
 
 
 def _shutdown(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the main process, as an init system sends it; it stops its own children."""
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
         with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=20)
+            process.wait(timeout=30)
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # anything the group left behind
     process.wait()

@@ -160,7 +160,12 @@ class ImportPipeline:
         with self.db.session() as session:
             # First statement writes the job row: it proves the lease and, on SQLite, takes the
             # write lock up front; on PostgreSQL it row-locks the job against the sweeper.
-            proof = update(ImportJob).where(*leases.owned_by(job.id, owner)).values(processed_bytes=bytes_read)
+            # Every byte is read; 100 % waits for the commit below.
+            proof = (
+                update(ImportJob)
+                .where(*leases.owned_by(job.id, owner))
+                .values(processed_bytes=bytes_read, progress=99)
+            )
             if rows_affected(session, proof) != 1:
                 raise LeaseLost
             merger = ReportMerger(session, target)
