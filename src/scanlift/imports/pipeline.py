@@ -158,14 +158,20 @@ class ImportPipeline:
             finding_tags=job.finding_tags,
         )
         with self.db.session() as session:
+            # Every byte is read: say so (99 %; 100 % comes with the commit) before the merge starts.
+            if not leases.report_progress(
+                session,
+                job.id,
+                owner=owner,
+                processed_bytes=bytes_read,
+                progress=99,
+                lease_seconds=self.settings.lease_seconds,
+            ):
+                raise LeaseLost
+        with self.db.session() as session:
             # First statement writes the job row: it proves the lease and, on SQLite, takes the
             # write lock up front; on PostgreSQL it row-locks the job against the sweeper.
-            # Every byte is read; 100 % waits for the commit below.
-            proof = (
-                update(ImportJob)
-                .where(*leases.owned_by(job.id, owner))
-                .values(processed_bytes=bytes_read, progress=99)
-            )
+            proof = update(ImportJob).where(*leases.owned_by(job.id, owner)).values(processed_bytes=bytes_read)
             if rows_affected(session, proof) != 1:
                 raise LeaseLost
             merger = ReportMerger(session, target)
