@@ -54,6 +54,10 @@ class Supervised:
             code = self._process.wait()
             if self._stopping.is_set():
                 return
+            if code in (-signal.SIGTERM, -signal.SIGINT):
+                # Asked to stop (an init system signals the whole process group): not a crash.
+                log.info("%s stopped by signal %s; not restarting", self.name, -code)
+                return
             if time.monotonic() - started >= _HEALTHY_RUN_SECONDS:
                 backoff = 1.0
             log.error("%s exited with code %s; restarting in %.0f s", self.name, code, backoff)

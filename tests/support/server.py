@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from scanlift.supervise import die_with_parent
+
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "e2e-admin-password"
 
@@ -51,7 +53,7 @@ def running_server(data_dir: Path, extra_env: Mapping[str, str] | None = None) -
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "scanlift", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True, cwd=data_dir,
+            start_new_session=True, preexec_fn=die_with_parent, cwd=data_dir,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -115,7 +117,8 @@ def start_worker(server: RunningServer, env: Mapping[str, str], *, concurrency: 
     with (server.data_dir / "workers.log").open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "scanlift", "worker", f"--concurrency={concurrency}"],
-            env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=server.data_dir,
+            env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=server.data_dir,
+            start_new_session=True, preexec_fn=die_with_parent,  # dies with the test run
         )  # fmt: skip
     return process
 
