@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from scanlift.parsers.base import Parser, ScanAsset, ScanFinding, ScanRecord
 
@@ -18,3 +20,44 @@ def findings_of(records: list[ScanRecord]) -> list[ScanFinding]:
 
 def assets_of(records: list[ScanRecord]) -> list[ScanAsset]:
     return [r for r in records if isinstance(r, ScanAsset)]
+
+
+class _Pipe(io.RawIOBase):
+    """Readable once, never seekable, at most ``chunk`` bytes per read: like an upload stream."""
+
+    def __init__(self, data: bytes, chunk: int) -> None:
+        self._data = io.BytesIO(data)
+        self._chunk = chunk
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readinto(self, buffer: Any) -> int:
+        part = self._data.read(min(len(buffer), self._chunk))
+        buffer[: len(part)] = part
+        return len(part)
+
+
+def unseekable(data: bytes, *, chunk: int = 4096) -> BinaryIO:
+    """``data`` as a buffered stream that cannot seek, as uploads reach the parsers."""
+    return io.BufferedReader(_Pipe(data, chunk))
+
+
+class CountingReader(io.RawIOBase):
+    """Wraps a stream and counts the bytes a parser has pulled from it."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.consumed += len(data)
+        return data

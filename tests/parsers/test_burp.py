@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,7 +22,7 @@ from lxml import etree
 from scanlift.parsers.base import InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.burp import BurpParser
 from scanlift.parsers.burphtml import BurpHtmlParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import CountingReader, assets_of, findings_of, parse_file
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 XML_FILES = sorted(p.name for p in (CORPUS / "burp").glob("*.xml"))
@@ -175,25 +175,10 @@ def test_xml_extension_issues_and_collaborator(corpus_dir: Path) -> None:
 def test_xml_yields_before_reading_the_whole_file(corpus_dir: Path) -> None:
     path = corpus_dir / "burp" / "issue4399.xml"
     with path.open("rb") as raw:
-        counting = _CountingReader(raw)
+        counting = CountingReader(raw)
         first = next(iter(parser.parse(counting)))
         assert first is not None
         assert counting.consumed < path.stat().st_size / 2
-
-
-class _CountingReader(io.RawIOBase):
-    def __init__(self, stream: BinaryIO) -> None:
-        super().__init__()
-        self._stream = stream
-        self.consumed = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self.consumed += len(data)
-        return data
 
 
 # --- Dastardly ---------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import io
 import re
 from collections import Counter
 from pathlib import Path
-from typing import BinaryIO
 
 import lxml.html
 import pytest
@@ -21,7 +20,7 @@ import pytest
 from scanlift.parsers.base import InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.burp import BurpParser
 from scanlift.parsers.burphtml import BurpHtmlParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import CountingReader, assets_of, findings_of, parse_file
 
 ENTERPRISE_FILES = ["many_vulns.html", "many_vulns_updated_format.html"]
 PRO_FIXTURE = Path(__file__).parent / "fixtures" / "burphtml" / "pro_scanner_report.html"
@@ -156,24 +155,9 @@ def test_enterprise_2024_spot_checks(corpus_dir: Path) -> None:
 def test_yields_before_reading_the_whole_file(corpus_dir: Path, name: str) -> None:
     path = corpus_dir / "burp_suite_dast" / name
     with path.open("rb") as raw:
-        counting = _CountingReader(raw)
+        counting = CountingReader(raw)
         assert next(iter(parser.parse(counting))) is not None
         assert counting.consumed < path.stat().st_size
-
-
-class _CountingReader(io.RawIOBase):
-    def __init__(self, stream: BinaryIO) -> None:
-        super().__init__()
-        self._stream = stream
-        self.consumed = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self.consumed += len(data)
-        return data
 
 
 # --- Professional layout (hand-made fixture) ------------------------------------------------

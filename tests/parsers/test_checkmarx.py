@@ -10,7 +10,6 @@ file) are edits of the real corpus files.
 from __future__ import annotations
 
 import gc
-import io
 import json
 import re
 import tracemalloc
@@ -27,7 +26,7 @@ from scanlift.parsers._sniff import HEAD_BYTES
 from scanlift.parsers.base import Evidence, InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.checkmarx import DESCRIPTION, CheckmarxParser
 from scanlift.parsers.registry import PARSERS
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
 
 PARSER = CheckmarxParser()
 
@@ -227,27 +226,12 @@ def test_non_ascii_characters_survive(corpus_dir: Path) -> None:
     assert "// other: ƒ" in code
 
 
-class _Unseekable(io.RawIOBase):
-    """A pipe-like stream: readable once, not seekable (as uploads reach the parsers)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._data.read(min(len(buffer), 4096))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-
 def test_non_seekable_stream(corpus_dir: Path) -> None:
     path = corpus_dir / "checkmarx/multiple_findings_same_query_id.xml"
-    streamed = list(PARSER.parse(io.BufferedReader(_Unseekable(path.read_bytes()))))
+    streamed = list(PARSER.parse(unseekable(path.read_bytes())))
     assert streamed == parse_file(PARSER, path)
     report = corpus_dir / "checkmarx/sample_report.json"
-    assert list(PARSER.parse(io.BufferedReader(_Unseekable(report.read_bytes())))) == parse_file(PARSER, report)
+    assert list(PARSER.parse(unseekable(report.read_bytes()))) == parse_file(PARSER, report)
 
 
 # --- Checkmarx scan report JSON ------------------------------------------------------------------

@@ -10,14 +10,13 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.hclappscan import HclAppScanParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
 
 PARSER = HclAppScanParser()
 
@@ -247,25 +246,10 @@ def test_items_resolve_whatever_the_group_order(groups_first: bool) -> None:
     assert [a.name for a in assets_of(records)] == ["h.example"]
 
 
-class _Unseekable(io.RawIOBase):
-    """A pipe-like stream: readable once, not seekable (as uploads reach the parsers)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._data.read(min(len(buffer), 4096))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-
 def test_non_seekable_stream(corpus_dir: Path) -> None:
     path = corpus_dir / "ibm_app/testfire.xml"
-    streamed = list(PARSER.parse(io.BufferedReader(_Unseekable(path.read_bytes()))))
+    streamed = list(PARSER.parse(unseekable(path.read_bytes())))
     assert streamed == parse_file(PARSER, path)
     json = (corpus_dir / "checkmarx/multiple_findings.json").read_bytes()
     with pytest.raises(InvalidFile, match="JSON"):
-        list(PARSER.parse(io.BufferedReader(_Unseekable(json))))
+        list(PARSER.parse(unseekable(json)))

@@ -11,14 +11,13 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.openvas import OpenVasParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openvas"
 XML_FILES = ("many_vuln.xml", "no_vuln.xml", "one_vuln.xml", "report_detail_v2.xml")
@@ -208,21 +207,7 @@ def test_legacy_layout_and_host_details() -> None:
 
 
 def test_non_seekable_stream() -> None:
-    class Pipe(io.RawIOBase):
-        """Hands out 7 bytes at a time and cannot seek, like a socket or an upload stream."""
-
-        def __init__(self, data: bytes) -> None:
-            self._data = io.BytesIO(data)
-
-        def readable(self) -> bool:
-            return True
-
-        def readinto(self, buffer: Any) -> int:
-            chunk = self._data.read(min(len(buffer), 7))
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
-
-    stream = io.BufferedReader(Pipe((FIXTURES / "handmade_legacy_omp.xml").read_bytes()))
+    stream = unseekable((FIXTURES / "handmade_legacy_omp.xml").read_bytes(), chunk=7)
     assert not stream.seekable()
     assert len(findings_of(list(parser.parse(stream)))) == 3
 

@@ -21,7 +21,7 @@ import pytest
 from scanlift.parsers._sniff import HEAD_BYTES
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.pentera import PenteraParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
 
 PARSER = PenteraParser()
 FIXTURES = Path(__file__).parent / "fixtures" / "pentera"
@@ -136,23 +136,8 @@ def test_hosts_carry_their_details() -> None:
 
 
 def test_non_seekable_stream_is_read(tmp_path: Path) -> None:
-    class OneWay(io.RawIOBase):
-        def __init__(self, data: bytes) -> None:
-            self._data = io.BytesIO(data)
-
-        def readable(self) -> bool:
-            return True
-
-        def seekable(self) -> bool:
-            return False
-
-        def readinto(self, buffer: Any) -> int:
-            chunk = self._data.read(len(buffer))
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
-
     data = (FIXTURES / "handmade_vulnerabilities_first.json").read_bytes()
-    records = list(PARSER.parse(io.BufferedReader(OneWay(data))))
+    records = list(PARSER.parse(unseekable(data)))
     assert [f.asset for f in findings_of(records)] == ["10.0.0.5", "10.0.0.6", "10.0.0.5"]
 
 

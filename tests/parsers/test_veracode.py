@@ -28,7 +28,7 @@ from lxml import etree
 from scanlift.parsers.base import InvalidFile, Port, ScanFinding, Score, Severity, Sniff
 from scanlift.parsers.registry import PARSERS
 from scanlift.parsers.veracode import VeracodeParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
 
 PARSER = VeracodeParser()
 NS = "{https://www.veracode.com/schema/reports/export/1.0}"
@@ -271,28 +271,13 @@ def test_handmade_dynamic_parameter_and_manual_flaw() -> None:
     )
 
 
-class _Unseekable(io.RawIOBase):
-    """A pipe-like stream: readable once, not seekable (as uploads reach the parsers)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._data.read(min(len(buffer), 4096))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-
 def test_non_seekable_stream(corpus_dir: Path) -> None:
     path = corpus_dir / "veracode/veracode_scan.xml"
-    streamed = list(PARSER.parse(io.BufferedReader(_Unseekable(path.read_bytes()))))
+    streamed = list(PARSER.parse(unseekable(path.read_bytes())))
     assert streamed == parse_file(PARSER, path)
     csv = (corpus_dir / "veracode_sca/veracode_sca.csv").read_bytes()
     with pytest.raises(InvalidFile, match="CSV"):
-        list(PARSER.parse(io.BufferedReader(_Unseekable(csv))))
+        list(PARSER.parse(unseekable(csv)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,12 +680,12 @@ def test_json_beyond_the_first_bytes_and_unseekable(corpus_dir: Path) -> None:
     many = [{**item, "issue_id": n} for n in range(400) for item in items[:1]]
     data = json.dumps({"_embedded": {"findings": many}, "page": {"total_elements": len(many)}}).encode()
     assert len(data) > 4 * 65536
-    streamed = list(PARSER.parse(io.BufferedReader(_Unseekable(data))))
+    streamed = list(PARSER.parse(unseekable(data)))
     findings = findings_of(streamed)
     assert len(findings) == 400
     assert [dict(f.fields)["Issue ID"] for f in findings] == [str(n) for n in range(400)]
     path = corpus_dir / "veracode/sca_embedded_format.json"
-    assert list(PARSER.parse(io.BufferedReader(_Unseekable(path.read_bytes())))) == parse_file(PARSER, path)
+    assert list(PARSER.parse(unseekable(path.read_bytes()))) == parse_file(PARSER, path)
 
 
 def _peak(path: Path) -> tuple[int, int]:

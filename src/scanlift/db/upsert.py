@@ -36,7 +36,7 @@ def insert_ignore(
     if dialect == "postgresql":
         return _copy_insert_ignore(session, table, ordered, conflict, returning)
     if dialect != "sqlite":
-        raise NotImplementedError(f"no upsert for database dialect {dialect!r}")
+        raise ValueError(f"scanlift runs on SQLite or PostgreSQL, not {dialect!r}")
     statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
     if not returning:
         session.execute(statement, ordered)
