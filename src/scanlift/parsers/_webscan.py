@@ -13,7 +13,7 @@ import codecs
 import html
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, Literal
 from urllib.parse import urlsplit
 
@@ -22,7 +22,7 @@ from lxml import etree
 from scanlift.parsers import _ids, _text
 from scanlift.parsers._replay import read_head, replay
 from scanlift.parsers._sniff import HEAD_BYTES
-from scanlift.parsers.base import InvalidFile, Port, ScanAsset
+from scanlift.parsers.base import InvalidFile, Port, ScanAsset, ScanRecord
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _HREF_RE = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -57,6 +57,24 @@ def neither_xml_nor_json(source: str, head: bytes) -> InvalidFile:
         return InvalidFile(source, "the file is empty")
     preview = stripped[:40].decode("utf-8", errors="replace")
     return InvalidFile(source, f"neither XML nor JSON: the file starts with {preview!r}")
+
+
+def records_by_kind(
+    stream: BinaryIO,
+    source: str,
+    *,
+    xml: Callable[[BinaryIO], Iterator[ScanRecord]],
+    json: Callable[[bytes, BinaryIO], Iterator[ScanRecord]],
+) -> Iterator[ScanRecord]:
+    """Hand the whole stream to the XML or the JSON reader, chosen from its first bytes."""
+    head, replayed = peek(stream)
+    kind = kind_of(head)
+    if kind == "json":
+        yield from json(head, replayed)
+    elif kind == "xml":
+        yield from xml(replayed)
+    else:
+        raise neither_xml_nor_json(source, head)
 
 
 def url_target(url: str, default_scheme: str = "http") -> tuple[str, Port | None]:

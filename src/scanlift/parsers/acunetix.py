@@ -31,8 +31,7 @@ from scanlift.parsers._webscan import (
     child_text,
     cwe_numbers,
     kind_of,
-    neither_xml_nor_json,
-    peek,
+    records_by_kind,
     score_kind,
     url_target,
     web_asset,
@@ -94,14 +93,12 @@ class AcunetixParser:
         return False
 
     def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
-        head, replay = peek(stream)
-        kind = kind_of(head)
-        if kind == "json":
-            yield from _invicti_json.records(head, replay, source=self.source)
-        elif kind == "xml":
-            yield from self._parse_xml(replay)
-        else:
-            raise neither_xml_nor_json(self.source, head)
+        yield from records_by_kind(
+            stream,
+            self.source,
+            xml=self._parse_xml,
+            json=lambda head, rest: _invicti_json.records(head, rest, source=self.source),
+        )
 
     def _parse_xml(self, stream: BinaryIO) -> Iterator[ScanRecord]:
         scan = _Scan()

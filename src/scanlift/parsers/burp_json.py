@@ -19,7 +19,7 @@ import base64
 import binascii
 import html
 from collections.abc import Iterator, Mapping
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from scanlift.parsers import _text
 from scanlift.parsers._json import iter_items
@@ -69,6 +69,52 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+class _Keys(NamedTuple):
+    """Where each text of an issue lives: the issue-type keys are read from the knowledge object."""
+
+    background: str
+    detail: str
+    remediation_background: str
+    remediation_detail: str
+    references: str
+    classifications: str
+
+
+_API_KEYS = _Keys(
+    "issue_background", "description", "remediation_background", "remediation", "references",
+    "vulnerability_classifications",
+)  # fmt: skip
+_GRAPHQL_KEYS = _Keys(
+    "description_html", "description_html", "remediation_html", "remediation_html", "references_html",
+    "vulnerability_classifications_html",
+)  # fmt: skip
+
+
+def _issue(
+    item: Mapping[str, Any], knowledge: Mapping[str, Any], keys: _Keys, *, title: str, type_id: str
+) -> BurpIssue:
+    """One issue: per-instance facts from ``item``, issue-type texts from ``knowledge``.
+
+    The REST API carries both on the issue itself; GraphQL puts the type's texts on ``issue_type``.
+    """
+    return BurpIssue(
+        title=title,
+        type_id=type_id,
+        severity=_str(item.get("severity")),
+        confidence=_str(item.get("confidence")).capitalize(),
+        origin=_str(item.get("origin")),
+        path=_str(item.get("path")),
+        location=_str(item.get("caption")),
+        serial=_str(item.get("serial_number")),
+        background=_text.html_to_text(_str(knowledge.get(keys.background))),
+        detail=_text.html_to_text(_str(item.get(keys.detail))),
+        remediation_background=_text.html_to_text(_str(knowledge.get(keys.remediation_background))),
+        remediation_detail=_text.html_to_text(_str(item.get(keys.remediation_detail))),
+        references=references_from_html(_str(knowledge.get(keys.references))),
+        classifications=classifications_text(_str(knowledge.get(keys.classifications))),
+    )
+
+
 # --- REST API ---------------------------------------------------------------------------------
 
 
@@ -83,21 +129,12 @@ def parse_api(stream: BinaryIO) -> Iterator[ScanRecord]:
 
 def _api_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
     type_id = _str(item.get("type_index"))
-    issue = BurpIssue(
+    issue = _issue(
+        item,
+        item,
+        _API_KEYS,
         title=require_title(SOURCE, _str(item.get("name")), type_id, f"issue event {number}"),
         type_id=type_id,
-        severity=_str(item.get("severity")),
-        confidence=_str(item.get("confidence")).capitalize(),
-        origin=_str(item.get("origin")),
-        path=_str(item.get("path")),
-        location=_str(item.get("caption")),
-        serial=_str(item.get("serial_number")),
-        background=_text.html_to_text(_str(item.get("issue_background"))),
-        detail=_text.html_to_text(_str(item.get("description"))),
-        remediation_background=_text.html_to_text(_str(item.get("remediation_background"))),
-        remediation_detail=_text.html_to_text(_str(item.get("remediation"))),
-        references=references_from_html(_str(item.get("references"))),
-        classifications=classifications_text(_str(item.get("vulnerability_classifications"))),
     )
     pairs = 0
     for index, evidence in enumerate(_list(item.get("evidence")), start=1):
@@ -174,21 +211,12 @@ def _graphql_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
     issue_type = _dict(item.get("issue_type"), f"Issues[{number - 1}].issue_type")
     type_id = _str(issue_type.get("type_index") if issue_type.get("type_index") is not None else item.get("type_index"))
     where = f"Issues[{number - 1}] (origin {_str(item.get('origin'))!r}, path {_str(item.get('path'))!r})"
-    issue = BurpIssue(
+    issue = _issue(
+        item,
+        issue_type,
+        _GRAPHQL_KEYS,
         title=require_title(SOURCE, _str(issue_type.get("name")), type_id, where),
         type_id=type_id,
-        severity=_str(item.get("severity")),
-        confidence=_str(item.get("confidence")).capitalize(),
-        origin=_str(item.get("origin")),
-        path=_str(item.get("path")),
-        location=_str(item.get("caption")),
-        serial=_str(item.get("serial_number")),
-        background=_text.html_to_text(_str(issue_type.get("description_html"))),
-        detail=_text.html_to_text(_str(item.get("description_html"))),
-        remediation_background=_text.html_to_text(_str(issue_type.get("remediation_html"))),
-        remediation_detail=_text.html_to_text(_str(item.get("remediation_html"))),
-        references=references_from_html(_str(issue_type.get("references_html"))),
-        classifications=classifications_text(_str(issue_type.get("vulnerability_classifications_html"))),
     )
     for field_name, label in (("novelty", "Novelty"), ("confirmed", "Confirmed")):
         if item.get(field_name) is not None:

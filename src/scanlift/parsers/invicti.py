@@ -18,7 +18,7 @@ from typing import BinaryIO, ClassVar
 
 from scanlift.parsers import _invicti_json, _invicti_xml
 from scanlift.parsers._sniff import xml_root
-from scanlift.parsers._webscan import kind_of, neither_xml_nor_json, peek
+from scanlift.parsers._webscan import kind_of, records_by_kind
 from scanlift.parsers.base import ScanRecord, Sniff
 
 
@@ -36,11 +36,9 @@ class InvictiParser:
         return False
 
     def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
-        head, replay = peek(stream)
-        kind = kind_of(head)
-        if kind == "json":
-            yield from _invicti_json.records(head, replay, source=self.source)
-        elif kind == "xml":
-            yield from _invicti_xml.records(replay, source=self.source)
-        else:
-            raise neither_xml_nor_json(self.source, head)
+        yield from records_by_kind(
+            stream,
+            self.source,
+            xml=lambda rest: _invicti_xml.records(rest, source=self.source),
+            json=lambda head, rest: _invicti_json.records(head, rest, source=self.source),
+        )

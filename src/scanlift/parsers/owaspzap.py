@@ -30,8 +30,7 @@ from scanlift.parsers._webscan import (
     child_text,
     cwe_numbers,
     kind_of,
-    neither_xml_nor_json,
-    peek,
+    records_by_kind,
     truthy,
     url_target,
     web_asset,
@@ -75,14 +74,9 @@ class OwaspZapParser:
         return False
 
     def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
-        head, replay = peek(stream)
-        kind = kind_of(head)
-        if kind == "xml":
-            yield from self._parse_xml(replay)
-        elif kind == "json":
-            yield from self._parse_json(replay)
-        else:
-            raise neither_xml_nor_json(self.source, head)
+        yield from records_by_kind(
+            stream, self.source, xml=self._parse_xml, json=lambda _head, rest: self._parse_json(rest)
+        )
 
     def _parse_xml(self, stream: BinaryIO) -> Iterator[ScanRecord]:
         for element in iter_elements(stream, source=self.source, roots=(ROOT,), tags=("alertitem", "site")):
