@@ -51,10 +51,34 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str]:
+    """A PostgreSQL database built once by the real migrations, the template of per-test copies."""
+    from tests.support.profiles import postgres_template
+
+    with postgres_template() as url:
+        yield url
+
+
 @pytest.fixture
-def runtime(settings: Settings, migrated_sqlite: Path) -> Iterator[Runtime]:
+def database(request: pytest.FixtureRequest, settings: Settings, migrated_sqlite: Path) -> Iterator[str | None]:
+    """The database a test runs on: SQLite by default; a module lists ``postgresql`` too with
+    ``pytestmark = pytest.mark.parametrize("database", BOTH_DATABASES, indirect=True)``."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_sqlite, settings.data_dir / "scanlift.db")
+        yield None
+        return
+    from tests.support.profiles import postgres_clone
+
+    with postgres_clone(request.getfixturevalue("migrated_postgres")) as url:
+        yield url
+
+
+@pytest.fixture
+def runtime(settings: Settings, database: str | None) -> Iterator[Runtime]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(migrated_sqlite, settings.data_dir / "scanlift.db")
+    settings.database_url = database
     runtime = Runtime(settings)
     with runtime.db.session() as session:
         ensure_tenant(session, 0)

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     worker_nice: int = Field(default=10, ge=0, le=19)
     #: How long an import retries (with backoff) while the database or object store is down.
     job_retry_seconds: float = Field(default=300.0, ge=0)
+    #: Redis re-delivers a message not acknowledged within this time. The job lease already
+    #: recovers dead workers' jobs, and a re-delivery of a running import is dropped by its
+    #: claim, so this only has to be long enough not to churn; keep it above the longest import.
+    broker_visibility_timeout_seconds: int = Field(default=24 * 3600, ge=1)
     #: Broker queue for import jobs; give each installation sharing one broker its own.
     queue_name: str = Field(default="imports", min_length=1)
     #: ``json`` (one JSON object per line) or ``text``.

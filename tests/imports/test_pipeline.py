@@ -1,4 +1,4 @@
-"""The worker pipeline in-process, against the real SQLite database and local store."""
+"""The worker pipeline in-process, against real SQLite and PostgreSQL databases and the local store."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from scanlift.imports import leases
 from scanlift.imports.models import ImportJob, JobStatus
 from scanlift.imports.tags import ImportTags
 from tests.support.harness import Harness
+from tests.support.profiles import BOTH_DATABASES
 from tests.support.state import state_digest
+
+pytestmark = pytest.mark.parametrize("database", BOTH_DATABASES, indirect=True)
 
 
 def _nessus(corpus_dir: Path, name: str) -> bytes:

@@ -3,8 +3,12 @@
 PlexTrac's re-import rule (notes §3.5): a finding whose ``flaw_id`` is already in the report is
 not duplicated and keeps its text; only new findings are added, plus new affected assets, ports
 and evidence on existing ones. Everything is keyed by identity (asset name, flaw id, finding and
-asset, evidence content hash) and written with INSERT … ON CONFLICT DO NOTHING, so running the
-same records twice leaves the report as running them once. The merger never knows a file format.
+asset, evidence content hash), so running the same records twice leaves the report as running
+them once. The merger never knows a file format.
+
+The caller holds the client's merge lock (``findings.locks``) for the whole transaction. So the merger
+knows which affected assets it created itself, and writes their ports and evidence, the bulk of
+an import, with plain COPY; rows that may already exist go through INSERT … ON CONFLICT DO NOTHING.
 
 Asset attributes only fill blanks and grow lists (IPs, ports, tags): an older scan imported later
 never erases what a newer one said.
@@ -17,19 +21,28 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scanlift.clients.models import ClientAsset, ClientAssetPort
-from scanlift.db.base import utcnow
-from scanlift.db.upsert import insert_ignore
+from scanlift.db.base import Base, utcnow
+from scanlift.db.ids import time_ordered_uuids
+from scanlift.db.upsert import allocate_ids, insert_ignore, insert_new
 from scanlift.findings import identifiers
 from scanlift.findings.models import AffectedAsset, AffectedAssetPort, Evidence, Finding
 from scanlift.parsers.base import Port, ScanAsset, ScanFinding, ScanRecord
 
 _CHUNK = 500
+_ID_BLOCK = 20_000
+
+_AFFECTED_COLUMNS = (
+    "id", "finding_id", "asset_id", "status", "location_url", "vulnerable_parameters", "notes", "created_at"
+)  # fmt: skip
+_PORT_COLUMNS = ("affected_asset_id", "number", "protocol", "service")
+_EVIDENCE_COLUMNS = ("id", "affected_asset_id", "content_hash", "caption", "code", "created_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +77,28 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
+class _IdBlock:
+    """Primary keys reserved ahead, thousands at a time, to save a round trip per batch.
+
+    A refill drops the ids left over, unused: on SQLite the next reservation starts after the
+    highest id written, which may be below them."""
+
+    def __init__(self, session: Session, model: type[Base]) -> None:
+        self._session = session
+        self._model = model
+        self._ids: list[int] = []
+
+    def take(self, count: int) -> list[int]:
+        if count > len(self._ids):
+            self._ids = allocate_ids(self._session, self._model, max(count, _ID_BLOCK))
+        taken, self._ids = self._ids[:count], self._ids[count:]
+        return taken
+
+
+def _as_dicts(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
 def evidence_hash(caption: str, code: str) -> str:
     return hashlib.sha256(f"{caption}\x00{code}".encode()).hexdigest()
 
@@ -74,8 +109,21 @@ class ReportMerger:
         self.target = target
         self._asset_ids: dict[str, str] = {}
         self._finding_ids: dict[str, int] = {}
+        #: Findings this merge inserted; every other finding id came from an earlier import.
+        self._new_findings: set[int] = set()
+        #: Affected assets (finding id, asset id) that this import's sightings touched.
         self._affected_ids: dict[tuple[int, str], int] = {}
-        self._evidence_seen: set[bytes] = set()
+        #: Affected assets of earlier imports, loaded per finding, not touched (yet) by this one.
+        self._preexisting_affected: dict[tuple[int, str], int] = {}
+        self._loaded_findings: set[int] = set()
+        #: The touched affected assets that existed before this merge.
+        self._existing_affected: set[int] = set()
+        #: Ports and evidence written by this merge, as integer keys: small on multi-gigabyte files.
+        self._evidence_seen: set[int] = set()
+        self._ports_seen: set[int] = set()
+        self._evidence_ids = time_ordered_uuids()
+        self._affected_id_block = _IdBlock(session, AffectedAsset)
+        self._client_ports_seen: set[tuple[str, str, str]] = set()
         self._extras: dict[int, _FindingExtras] = defaultdict(_FindingExtras)
         self._parameters: dict[int, set[str]] = defaultdict(set)
 
@@ -152,16 +200,19 @@ class ReportMerger:
         self._add_client_ports((self._asset_ids[a.name], port) for a in assets for port in a.ports)
 
     def _add_client_ports(self, pairs: Iterable[tuple[str, Port]]) -> None:
-        rows = {
-            (asset_id, p.number, p.protocol): {
+        rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for asset_id, p in pairs:
+            key = (asset_id, p.number, p.protocol)
+            if key in self._client_ports_seen:
+                continue
+            self._client_ports_seen.add(key)
+            rows[key] = {
                 "asset_id": asset_id,
                 "number": p.number,
                 "protocol": p.protocol,
                 "service": p.service,
                 "version": p.version,
             }
-            for asset_id, p in pairs
-        }
         insert_ignore(self.session, ClientAssetPort, list(rows.values()), ["asset_id", "number", "protocol"])
 
     def _apply_asset_tags(self) -> None:
@@ -190,6 +241,7 @@ class ReportMerger:
         rows = [self._finding_row(s, now) for s in first_by_flaw.values()]
         inserted = insert_ignore(self.session, Finding, rows, ["report_id", "flaw_id"], returning=["id", "flaw_id"])
         self._finding_ids.update((flaw_id, finding_id) for finding_id, flaw_id in inserted)
+        self._new_findings.update(finding_id for finding_id, _ in inserted)
         existing = sorted(f for f in first_by_flaw if f not in self._finding_ids)
         for chunk in _chunks(existing):
             for finding_id, flaw_id in self.session.execute(
@@ -252,83 +304,84 @@ class ReportMerger:
     def _add_sightings(self, sightings: Sequence[ScanFinding]) -> None:
         if not sightings:
             return
-        self._ensure_affected(sightings)
-        ports: dict[tuple[int, str, str], dict[str, Any]] = {}
-        evidence: dict[tuple[int, str], dict[str, Any]] = {}
+        finding_ids, asset_ids = self._finding_ids, self._asset_ids
+        keys = [(finding_ids[s.flaw_id], asset_ids[s.asset]) for s in sightings if s.asset is not None]
+        self._ensure_affected(keys, sightings)
+        # Rows under an affected asset this merge created cannot exist yet: they go straight in.
+        # Rows under one that existed may be there from an earlier import: insert-if-absent.
+        fresh_ports: list[tuple[int, str, str, str]] = []
+        fresh_evidence: list[tuple[str, int, str, str, str, datetime]] = []
+        known_ports: list[tuple[int, str, str, str]] = []
+        known_evidence: list[tuple[str, int, str, str, str, datetime]] = []
+        affected_ids, existing, ports_seen, evidence_seen = (
+            self._affected_ids, self._existing_affected, self._ports_seen, self._evidence_seen
+        )  # fmt: skip
         now = utcnow()
-        for s in sightings:
-            assert s.asset is not None
-            asset_id = self._asset_ids[s.asset]
-            affected_id = self._affected_ids[(self._finding_ids[s.flaw_id], asset_id)]
+        for key, s in zip(keys, sightings, strict=True):
+            affected_id = affected_ids[key]
+            existed = affected_id in existing
             if s.vulnerable_parameters:
                 self._parameters[affected_id].update(s.vulnerable_parameters)
-            if s.port is not None:
-                ports[(affected_id, s.port.number, s.port.protocol)] = {
-                    "affected_asset_id": affected_id,
-                    "number": s.port.number,
-                    "protocol": s.port.protocol,
-                    "service": s.port.service,
-                }
+            port = s.port
+            if port is not None:
+                # Python's 64-bit hash as the key: a collision among a file's ports is ~1e-9 likely.
+                port_key = hash((affected_id, port.number, port.protocol))
+                if port_key not in ports_seen:
+                    ports_seen.add(port_key)
+                    (known_ports if existed else fresh_ports).append(
+                        (affected_id, port.number, port.protocol, port.service)
+                    )
             for item in s.evidence:
                 digest = evidence_hash(item.caption, item.code)
-                evidence[(affected_id, digest)] = {
-                    "id": str(uuid.uuid4()),
-                    "affected_asset_id": affected_id,
-                    "content_hash": digest,
-                    "caption": item.caption,
-                    "code": item.code,
-                    "created_at": now,
-                }
-                self._evidence_seen.add(hashlib.blake2b(f"{affected_id}:{digest}".encode(), digest_size=8).digest())
-        insert_ignore(
-            self.session,
-            AffectedAssetPort,
-            list(ports.values()),
-            ["affected_asset_id", "number", "protocol"],
-        )
-        self._add_client_ports((self._asset_ids[s.asset], s.port) for s in sightings if s.asset and s.port is not None)
-        insert_ignore(self.session, Evidence, list(evidence.values()), ["affected_asset_id", "content_hash"])
+                # The affected asset and 64 bits of the content hash: exact across assets.
+                evidence_key = affected_id << 64 | int(digest[:16], 16)
+                if evidence_key not in evidence_seen:
+                    evidence_seen.add(evidence_key)
+                    row = (next(self._evidence_ids), affected_id, digest, item.caption, item.code, now)
+                    (known_evidence if existed else fresh_evidence).append(row)
+        insert_new(self.session, AffectedAssetPort, _PORT_COLUMNS, fresh_ports)
+        insert_ignore(self.session, AffectedAssetPort, _as_dicts(_PORT_COLUMNS, known_ports), _PORT_COLUMNS[:3])
+        self._add_client_ports((asset_ids[s.asset], s.port) for s in sightings if s.asset and s.port is not None)
+        insert_new(self.session, Evidence, _EVIDENCE_COLUMNS, fresh_evidence)
+        insert_ignore(self.session, Evidence, _as_dicts(_EVIDENCE_COLUMNS, known_evidence), _EVIDENCE_COLUMNS[1:3])
 
-    def _ensure_affected(self, sightings: Sequence[ScanFinding]) -> None:
+    def _ensure_affected(self, keys: Sequence[tuple[int, str]], sightings: Sequence[ScanFinding]) -> None:
+        """Find or create the affected asset of every (finding id, asset id) in ``keys``."""
+        known = self._affected_ids
         wanted: dict[tuple[int, str], ScanFinding] = {}
-        for s in sightings:
-            assert s.asset is not None
-            key = (self._finding_ids[s.flaw_id], self._asset_ids[s.asset])
-            if key not in self._affected_ids:
-                wanted.setdefault(key, s)
+        for key, s in zip(keys, sightings, strict=True):
+            if key not in known and key not in wanted:
+                wanted[key] = s
         if not wanted:
             return
+        self._load_affected_of({finding_id for finding_id, _ in wanted} - self._new_findings)
+        new: list[tuple[tuple[int, str], ScanFinding]] = []
+        for key, s in wanted.items():
+            existing = self._preexisting_affected.pop(key, None)
+            if existing is None:
+                new.append((key, s))
+            else:
+                known[key] = existing
+                self._existing_affected.add(existing)
         now = utcnow()
-        rows = [
-            {
-                "finding_id": finding_id,
-                "asset_id": asset_id,
-                "status": "Open",
-                "location_url": s.location_url,
-                "vulnerable_parameters": sorted(set(s.vulnerable_parameters)),
-                "notes": "",
-                "created_at": now,
-            }
-            for (finding_id, asset_id), s in wanted.items()
-        ]
-        inserted = insert_ignore(
-            self.session, AffectedAsset, rows, ["finding_id", "asset_id"], returning=["id", "finding_id", "asset_id"]
-        )
-        self._affected_ids.update(
-            ((finding_id, asset_id), affected_id) for affected_id, finding_id, asset_id in inserted
-        )
-        existing = [key for key in wanted if key not in self._affected_ids]
-        by_finding: dict[int, set[str]] = defaultdict(set)
-        for finding_id, asset_id in existing:
-            by_finding[finding_id].add(asset_id)
-        for chunk in _chunks(sorted(by_finding)):
+        rows = []
+        for affected_id, ((finding_id, asset_id), s) in zip(self._affected_id_block.take(len(new)), new, strict=True):
+            known[(finding_id, asset_id)] = affected_id
+            parameters = sorted(set(s.vulnerable_parameters)) if s.vulnerable_parameters else []
+            rows.append((affected_id, finding_id, asset_id, "Open", s.location_url, parameters, "", now))
+        insert_new(self.session, AffectedAsset, _AFFECTED_COLUMNS, rows)
+
+    def _load_affected_of(self, finding_ids: set[int]) -> None:
+        """Read, once per finding, the affected assets that findings from earlier imports have."""
+        to_load = sorted(finding_ids - self._loaded_findings)
+        for chunk in _chunks(to_load):
             for affected_id, finding_id, asset_id in self.session.execute(
                 select(AffectedAsset.id, AffectedAsset.finding_id, AffectedAsset.asset_id).where(
                     AffectedAsset.finding_id.in_(chunk)
                 )
             ):
-                if asset_id in by_finding[finding_id]:
-                    self._affected_ids[(finding_id, asset_id)] = affected_id
+                self._preexisting_affected[(finding_id, asset_id)] = affected_id
+        self._loaded_findings.update(to_load)
 
     def _apply_parameters(self) -> None:
         ids = sorted(self._parameters)

@@ -45,7 +45,8 @@ class AffectedAsset(Base):
     __table_args__ = (UniqueConstraint("finding_id", "asset_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    #: Not indexed on its own: the unique (finding_id, asset_id) index serves lookups by finding.
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"))
     asset_id: Mapped[str] = mapped_column(ForeignKey("client_assets.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="Open")
     location_url: Mapped[str] = mapped_column(Text, default="")
@@ -72,7 +73,8 @@ class Evidence(Base):
     __table_args__ = (UniqueConstraint("affected_asset_id", "content_hash"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    affected_asset_id: Mapped[int] = mapped_column(ForeignKey("affected_assets.id", ondelete="CASCADE"), index=True)
+    #: Not indexed on its own: the unique (affected_asset_id, content_hash) index serves it.
+    affected_asset_id: Mapped[int] = mapped_column(ForeignKey("affected_assets.id", ondelete="CASCADE"))
     content_hash: Mapped[str] = mapped_column(String(64))
     caption: Mapped[str] = mapped_column(Text, default="")
     code: Mapped[str] = mapped_column(Text, default="")

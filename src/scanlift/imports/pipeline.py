@@ -1,9 +1,11 @@
 """One import, start to finish, inside a worker process.
 
-claim → stream the object through a counting reader → parse into a private spool → merge the
-spool into the report in ONE transaction that also records IMPORT COMPLETE. A bad file therefore
-ends as ERROR with the report untouched, and a crash at any point leaves nothing half-written:
-the sweeper re-delivers the job and the next attempt starts clean.
+claim → stream the object through a counting reader → parse → merge into the report in ONE
+transaction that also records IMPORT COMPLETE. On PostgreSQL the merge runs while the parse goes
+on, batch by batch; on SQLite, or while another import merges into the same client, the parse
+goes into a private spool first. Either way a bad file ends as ERROR with the report untouched,
+and a crash at any point leaves nothing half-written: the sweeper re-delivers the job and the
+next attempt starts clean.
 """
 
 from __future__ import annotations
@@ -13,21 +15,23 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from scanlift.db.engine import Database
-from scanlift.db.upsert import rows_affected
+from scanlift.findings.locks import lock_client_for_merge
 from scanlift.findings.merge import MergeTarget, ReportMerger
 from scanlift.imports import leases
 from scanlift.imports.models import ImportJob, JobKind, JobStatus
+from scanlift.imports.prefetch import prefetched_batches
 from scanlift.imports.progress import CountingReader
 from scanlift.imports.service import ASSET_SOURCES
 from scanlift.imports.spool import RecordSpool
 from scanlift.logs import job_context
-from scanlift.parsers.base import InvalidFile, Parser, Sniff
+from scanlift.parsers.base import InvalidFile, Parser, ScanRecord, Sniff
 from scanlift.parsers.detect import UndetectedFormat, detect, looks_like
 from scanlift.parsers.registry import AUTO, UnknownSource, UnsupportedSource, parser_for
 from scanlift.parsers.safety import check_head
@@ -35,6 +39,9 @@ from scanlift.transient import describe, is_transient
 from scanlift.uploads.storage import ObjectStore
 
 log = logging.getLogger(__name__)
+
+#: Records per batch when merging while parsing: small enough to overlap parse and merge finely.
+STREAM_BATCH_SIZE = 2000
 
 #: Errors that describe the file or the request, shown to the user as they are.
 USER_ERRORS = (InvalidFile, UndetectedFormat, UnknownSource, UnsupportedSource)
@@ -137,28 +144,43 @@ class ImportPipeline:
                 ):
                     raise LeaseLost
 
-        with self.storage.open(job.file_location) as raw, RecordSpool(self.settings.spool_dir) as spool:
+        with self.storage.open(job.file_location) as raw:
             reader = CountingReader(raw, on_progress)
             head, stream = check_head(reader, source=job.source)
             sniff = Sniff(head, job.original_filename)
-            parser = _parser_for(job, sniff)
-            try:
-                for record in parser.parse(stream):
+            records = _hinted(_parser_for(job, sniff).parse(stream), sniff)
+            if self._merge_while_parsing(job, owner, records, reader):
+                return
+            with RecordSpool(self.settings.spool_dir) as spool:
+                for record in records:
                     spool.append(record)
-            except InvalidFile as exc:
-                raise _with_hint(exc, sniff) from None
-            self._merge(job, owner, spool, bytes_read=reader.bytes_read)
+                self._report_all_read(job, owner, reader.bytes_read)
+                with self.db.session() as session:
+                    lock_client_for_merge(session, job.client_id, wait=True)
+                    self._merge(session, job, owner, spool.batches(), reader)
 
-    def _merge(self, job: ImportJob, owner: str, spool: RecordSpool, *, bytes_read: int) -> None:
-        target = MergeTarget(
-            client_id=job.client_id,
-            report_id=job.report_id,
-            source=job.source,
-            asset_tags=job.asset_tags,
-            finding_tags=job.finding_tags,
-        )
+    def _merge_while_parsing(
+        self, job: ImportJob, owner: str, records: Iterator[ScanRecord], reader: CountingReader
+    ) -> bool:
+        """On PostgreSQL, merge each batch as soon as it is parsed, all in one transaction.
+
+        It commits only if the parse ends cleanly, so a bad file still leaves the report untouched.
+        False, with nothing read, on SQLite (its write lock would stall the API for the whole
+        parse) or when another import is merging into the same client: then the caller parses
+        into a spool first and waits for the lock only to merge.
+        """
+        if self.db.engine.dialect.name != "postgresql":
+            return False
         with self.db.session() as session:
-            # Every byte is read: say so (99 %; 100 % comes with the commit) before the merge starts.
+            if not lock_client_for_merge(session, job.client_id, wait=False):
+                log.info("another import is merging into this client; parsing into a spool meanwhile")
+                return False
+            self._merge(session, job, owner, prefetched_batches(records, batch_size=STREAM_BATCH_SIZE), reader)
+        return True
+
+    def _report_all_read(self, job: ImportJob, owner: str, bytes_read: int) -> None:
+        """99 % once every byte is read and parsed; 100 % comes with the merge's commit."""
+        with self.db.session() as session:
             if not leases.report_progress(
                 session,
                 job.id,
@@ -168,29 +190,38 @@ class ImportPipeline:
                 lease_seconds=self.settings.lease_seconds,
             ):
                 raise LeaseLost
-        with self.db.session() as session:
-            # First statement writes the job row: it proves the lease and, on SQLite, takes the
-            # write lock up front; on PostgreSQL it row-locks the job against the sweeper.
-            proof = update(ImportJob).where(*leases.owned_by(job.id, owner)).values(processed_bytes=bytes_read)
-            if rows_affected(session, proof) != 1:
-                raise LeaseLost
-            merger = ReportMerger(session, target)
-            for batch in spool.batches():
-                merger.add(batch)
-            counts = merger.finish()
-            leases.finish(
-                session,
-                job.id,
-                owner=owner,
-                status=JobStatus.COMPLETE,
-                progress=100,
-                processed_bytes=bytes_read,
-                processed_findings=counts.findings,
-                processed_assets=counts.assets,
-                processed_finding_assets=counts.finding_assets,
-                processed_evidence=counts.evidence,
-                error_status=None,
-            )
+
+    def _merge(
+        self, session: Session, job: ImportJob, owner: str, batches: Iterable[list[ScanRecord]], reader: CountingReader
+    ) -> None:
+        """Merge every batch and record IMPORT COMPLETE in the caller's transaction, which holds
+        the client's merge lock. The final status proves the lease: if another worker owns the
+        job now, nothing commits."""
+        target = MergeTarget(
+            client_id=job.client_id,
+            report_id=job.report_id,
+            source=job.source,
+            asset_tags=job.asset_tags,
+            finding_tags=job.finding_tags,
+        )
+        merger = ReportMerger(session, target)
+        for batch in batches:
+            merger.add(batch)
+        counts = merger.finish()
+        if not leases.finish(
+            session,
+            job.id,
+            owner=owner,
+            status=JobStatus.COMPLETE,
+            progress=100,
+            processed_bytes=reader.bytes_read,
+            processed_findings=counts.findings,
+            processed_assets=counts.assets,
+            processed_finding_assets=counts.finding_assets,
+            processed_evidence=counts.evidence,
+            error_status=None,
+        ):
+            raise LeaseLost
         log.info(
             "import %s complete: %d findings, %d assets, %d affected assets, %d evidence",
             job.id,
@@ -216,6 +247,13 @@ def _parser_for(job: ImportJob, sniff: Sniff) -> Parser:
     if job.kind == JobKind.ASSETS:
         return parser_for(ASSET_SOURCES[job.source])
     return detect(sniff) if job.source == AUTO else parser_for(job.source)
+
+
+def _hinted(records: Iterator[ScanRecord], sniff: Sniff) -> Iterator[ScanRecord]:
+    try:
+        yield from records
+    except InvalidFile as exc:
+        raise _with_hint(exc, sniff) from None
 
 
 def _with_hint(error: InvalidFile, sniff: Sniff) -> InvalidFile:

@@ -55,10 +55,16 @@ def _celery_config(settings: Settings) -> dict[str, Any]:
         }
     else:
         config["broker_url"] = settings.broker_url
+        visibility = settings.broker_visibility_timeout_seconds
         config["broker_transport_options"] = {
             # Redis re-delivers an unacked message after this; imports can run for hours and
             # the job lease already handles dead workers, so keep it far above any import.
-            "visibility_timeout": 24 * 3600,
+            "visibility_timeout": visibility,
+            # kombu looks for expired messages every interval * throttle, 100 s by default; look
+            # at least twice per timeout, so that the timeout means what it says (one cheap
+            # ZRANGE on Redis every 10 s).
+            "unacked_restore_interval": max(1, min(10, visibility // 2)),
+            "unacked_restore_throttle": 1,
         }
     return config
 
