@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     #: Scheduling priority drop for import processes (0-19), so that an API on the same host
     #: stays responsive while imports run.
     worker_nice: int = Field(default=10, ge=0, le=19)
+    #: PostgreSQL: how many imports write into the database at once. Each keeps a database
+    #: backend busy; the others parse into a spool meanwhile and merge when a slot frees up.
+    max_concurrent_merges: int = Field(default=1, ge=1)
     #: How long an import retries (with backoff) while the database or object store is down.
     job_retry_seconds: float = Field(default=300.0, ge=0)
     #: Redis re-delivers a message not acknowledged within this time. The job lease already

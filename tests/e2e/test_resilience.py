@@ -18,6 +18,7 @@ from bench.gen_nessus import generate
 from scanlift.client import ImportClient
 from scanlift.parsers.registry import parser_for
 from scanlift.parsers.safety import check_head
+from tests.support.postgres_server import running_postgres
 from tests.support.profiles import PG_S3_REDIS, profile_env
 from tests.support.seaweed import SeaweedS3, running_seaweed
 from tests.support.server import (
@@ -175,3 +176,33 @@ def test_an_outage_longer_than_the_budget_ends_in_a_clear_error(tmp_path: Path, 
             assert "a service stayed unavailable for 4" in (outcome.error_status or "")
             assert report_snapshot(api, client_id, report_id) == {"findings": {}, "assets": {}}
             api.close()
+
+
+def test_a_database_outage_is_retried_and_the_import_completes(
+    tmp_path: Path, seaweed: SeaweedS3, big_nessus: Path
+) -> None:
+    with running_postgres(tmp_path / "pg") as database, profile_env(PG_S3_REDIS, seaweed, database.url) as env:
+        env = {**env, **FAST_RECOVERY, "SCANLIFT_JOB_RETRY_SECONDS": "120"}
+        with running_server(tmp_path / "api", env) as server, running_worker(server, env):
+            api = _api(server)
+            client_id, report_id = _report(api, "database outage")
+            operation = _queue(api, big_nessus, client_id, report_id)
+            _wait_until_processing(api, operation, at_least=20)
+            database.crash()  # mid-import: the merge transaction is cut off and rolled back
+            started = time.monotonic()
+            ready = httpx.get(f"{server.url}/api/v2/health/ready", timeout=30)
+            assert time.monotonic() - started < 10
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["database"].startswith("error")
+            assert api.request("GET", "/api/v2/my-imports").status_code == 503
+            time.sleep(3)
+            database.start()
+            outcome = api.wait(operation, poll_seconds=0.3, timeout=300)
+            assert outcome.status == "IMPORT COMPLETE", outcome.error_status
+            job = api.request("GET", f"/api/v2/my-imports/{operation}").json()
+            snapshot = report_snapshot(api, client_id, report_id)
+            api.close()
+    # Nothing of the cut-off attempt is left behind, and nothing is missing.
+    assert set(snapshot["findings"]) == _flaw_ids(big_nessus)
+    affected = sum(len(f["affected_assets"]) for f in snapshot["findings"].values())
+    assert job["processed_finding_assets"] == affected

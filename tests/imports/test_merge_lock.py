@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from scanlift.findings.locks import lock_client_for_merge
+from scanlift.findings.locks import lock_for_merge
 from scanlift.imports.models import JobStatus
 from tests.support.harness import Harness
 from tests.support.state import state_digest
@@ -31,7 +32,7 @@ def test_an_import_waits_for_the_merge_lock_after_parsing_into_a_spool(harness: 
     content = _nessus(corpus_dir, "nessus_v_unknown.xml")
     job_id = harness.queue(content)
     with harness.runtime.db.session() as session:
-        lock_client_for_merge(session, harness.client_id, wait=True)  # another import is merging
+        lock_for_merge(session, harness.client_id, slots=2, wait=True)  # another import is merging
         worker = threading.Thread(target=harness.pipeline.run, args=(job_id,))
         worker.start()
         # The whole file is read and parsed meanwhile, and nothing is in the report yet.
@@ -54,7 +55,26 @@ def test_a_merge_while_parsing_holds_the_lock_until_it_commits(harness: Harness,
     harness.pipeline.run(job_id)
     with harness.runtime.db.session() as session:
         # Free again once the import has committed or rolled back.
-        assert lock_client_for_merge(session, harness.client_id, wait=False)
+        assert lock_for_merge(session, harness.client_id, slots=1, wait=False)
+
+
+def test_an_import_waits_for_a_free_merge_slot(harness: Harness, corpus_dir: Path) -> None:
+    content = _nessus(corpus_dir, "nessus_many_vuln.xml")
+    job_id = harness.queue(content)
+    slots = harness.pipeline.settings.merge_slots
+    with ExitStack() as others:
+        for _ in range(slots):  # imports into other clients, each in its own transaction, fill every slot
+            session = others.enter_context(harness.runtime.db.session())
+            assert lock_for_merge(session, Harness(harness.runtime).client_id, slots=slots, wait=False)
+        with harness.runtime.db.session() as session:
+            assert not lock_for_merge(session, harness.client_id, slots=slots, wait=False)
+        worker = threading.Thread(target=harness.pipeline.run, args=(job_id,))
+        worker.start()
+        _wait_for(lambda: harness.job(job_id).progress == 99)
+        time.sleep(0.5)
+        assert harness.job(job_id).status == JobStatus.PROCESSING
+    worker.join(timeout=60)
+    assert harness.job(job_id).status == JobStatus.COMPLETE
 
 
 def test_concurrent_imports_into_one_report_neither_duplicate_nor_lose_rows(harness: Harness, corpus_dir: Path) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import psycopg
@@ -67,23 +67,25 @@ def postgres_clone(template_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def profile_env(profile: str, seaweed: SeaweedS3 | None) -> Iterator[dict[str, str]]:
-    """SCANLIFT_* variables for a profile, with its database migrated the way an operator does."""
+def profile_env(profile: str, seaweed: SeaweedS3 | None, database_url: str | None = None) -> Iterator[dict[str, str]]:
+    """SCANLIFT_* variables for a profile, with its database migrated the way an operator does.
+
+    The database is a fresh one on the shared server unless ``database_url`` names another."""
     if profile == EMBEDDED:
         yield {}
         return
     assert seaweed is not None
-    queue = f"imports-{uuid.uuid4().hex[:8]}"  # a private queue on the shared broker
-    with postgres_database() as database_url:
+    with nullcontext(database_url) if database_url else postgres_database() as url:
         env = {
-            "SCANLIFT_DATABASE_URL": database_url,
+            "SCANLIFT_DATABASE_URL": url,
             "SCANLIFT_STORAGE_URL": f"s3://scanlift-{uuid.uuid4().hex[:10]}/uploads",
             "SCANLIFT_S3_ENDPOINT_URL": seaweed.endpoint_url,
             "SCANLIFT_S3_ACCESS_KEY_ID": seaweed.access_key_id,
             "SCANLIFT_S3_SECRET_ACCESS_KEY": seaweed.secret_access_key,
             "SCANLIFT_S3_REGION": seaweed.region,
             "SCANLIFT_BROKER_URL": REDIS_URL if profile == PG_S3_REDIS else RABBITMQ_URL,
-            "SCANLIFT_QUEUE_NAME": queue,
+            # A private queue on the shared broker.
+            "SCANLIFT_QUEUE_NAME": f"imports-{uuid.uuid4().hex[:8]}",
         }
         subprocess.run(
             [sys.executable, "-m", "scanlift", "db", "upgrade"],

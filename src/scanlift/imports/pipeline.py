@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from scanlift.db.engine import Database
-from scanlift.findings.locks import lock_client_for_merge
+from scanlift.findings.locks import lock_for_merge
 from scanlift.findings.merge import MergeTarget, ReportMerger
 from scanlift.imports import leases
 from scanlift.imports.models import ImportJob, JobKind, JobStatus
@@ -58,6 +58,8 @@ class JobSettings:
     #: How long an outage of the database or object store is retried before the job fails.
     retry_seconds: float = 300.0
     spool_dir: str | None = None
+    #: How many imports may merge into PostgreSQL at once (``findings.locks``).
+    merge_slots: int = 2
 
 
 class ImportPipeline:
@@ -156,7 +158,7 @@ class ImportPipeline:
                     spool.append(record)
                 self._report_all_read(job, owner, reader.bytes_read)
                 with self.db.session() as session:
-                    lock_client_for_merge(session, job.client_id, wait=True)
+                    lock_for_merge(session, job.client_id, slots=self.settings.merge_slots, wait=True)
                     self._merge(session, job, owner, spool.batches(), reader)
 
     def _merge_while_parsing(
@@ -166,14 +168,14 @@ class ImportPipeline:
 
         It commits only if the parse ends cleanly, so a bad file still leaves the report untouched.
         False, with nothing read, on SQLite (its write lock would stall the API for the whole
-        parse) or when another import is merging into the same client: then the caller parses
-        into a spool first and waits for the lock only to merge.
+        parse), or when another import is merging into the same client or every merge slot is
+        taken: then the caller parses into a spool first and waits for the locks only to merge.
         """
         if self.db.engine.dialect.name != "postgresql":
             return False
         with self.db.session() as session:
-            if not lock_client_for_merge(session, job.client_id, wait=False):
-                log.info("another import is merging into this client; parsing into a spool meanwhile")
+            if not lock_for_merge(session, job.client_id, slots=self.settings.merge_slots, wait=False):
+                log.info("other imports are merging (into this client, or in every slot); parsing into a spool")
                 return False
             self._merge(session, job, owner, prefetched_batches(records, batch_size=STREAM_BATCH_SIZE), reader)
         return True

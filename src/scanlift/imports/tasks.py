@@ -33,6 +33,7 @@ def _pipeline(settings: Settings) -> ImportPipeline:
                 lease_seconds=settings.job_lease_seconds,
                 max_bytes=settings.max_upload_bytes,
                 retry_seconds=settings.job_retry_seconds,
+                merge_slots=settings.max_concurrent_merges,
             ),
         )
     return _pipelines[pid]
