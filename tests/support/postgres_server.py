@@ -12,6 +12,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,8 @@ def _bin(name: str) -> str:
 
 class PrivatePostgres:
     def __init__(self, directory: Path) -> None:
+        # The postgres user must reach it, and pytest's own temporary directories are private.
+        self.home = directory
         self.data = directory / "data"
         self.port = free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
@@ -39,10 +42,9 @@ class PrivatePostgres:
         subprocess.run(command, check=check, capture_output=True)
 
     def init(self) -> None:
-        self.data.parent.mkdir(parents=True, exist_ok=True)
         if self._as_postgres:
             user = pwd.getpwnam("postgres")
-            os.chown(self.data.parent, user.pw_uid, user.pw_gid)
+            os.chown(self.home, user.pw_uid, user.pw_gid)
         self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
 
     def start(self) -> None:
@@ -55,11 +57,12 @@ class PrivatePostgres:
 
 
 @contextmanager
-def running_postgres(directory: Path) -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres(directory)
-    server.init()
-    server.start()
+def running_postgres() -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres(Path(tempfile.mkdtemp(prefix="scanlift-pg-")))
     try:
+        server.init()
+        server.start()
         yield server
     finally:
         server.crash(check=False)  # already stopped is fine
+        shutil.rmtree(server.home, ignore_errors=True)
