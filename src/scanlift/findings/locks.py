@@ -38,7 +38,7 @@ def lock_for_merge(session: Session, client_id: int, *, slots: int, wait: bool) 
     """
     if session.get_bind().dialect.name == "sqlite":
         # One writer at a time already. Waits up to the busy timeout; SQLite cannot ask without waiting.
-        session.execute(update(Client).where(Client.id == client_id).values(id=Client.id))
+        session.execute(update(Client).where(Client.id == client_id).values(updated_at=Client.updated_at))
         return True
     if not _take_slot(session, slots, wait=wait):
         return False

@@ -2,7 +2,8 @@
 
 Every state change is a single conditional UPDATE, so it is atomic on SQLite and PostgreSQL
 alike: a claim succeeds only if the job is queued or its lease has expired, and a heartbeat or
-a final status lands only while the writer still owns the lease.
+a final status lands only while the writer still owns the lease. Every time comes from the
+database's clock (``db.clock``), so hosts whose clocks disagree still agree on leases.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.orm import Session
 
-from scanlift.db.base import utcnow
+from scanlift.db.clock import database_now
 from scanlift.db.upsert import rows_affected
 from scanlift.imports.models import ImportJob, JobStatus
 
@@ -25,7 +26,7 @@ class Claim(enum.Enum):
 
 
 def claim(session: Session, job_id: str, *, owner: str, lease_seconds: int) -> Claim:
-    now = utcnow()
+    now = database_now(session)
     claimable = or_(
         ImportJob.status == JobStatus.IN_QUEUE,
         and_(ImportJob.status == JobStatus.PROCESSING, ImportJob.lease_expires_at < now),
@@ -54,7 +55,7 @@ def owned_by(job_id: str, owner: str) -> list[ColumnElement[bool]]:
 
 def heartbeat(session: Session, job_id: str, *, owner: str, lease_seconds: int) -> bool:
     """Extend the lease; False when the lease was lost (expired and taken, or job finished)."""
-    expires = utcnow() + timedelta(seconds=lease_seconds)
+    expires = database_now(session) + timedelta(seconds=lease_seconds)
     statement = update(ImportJob).where(*owned_by(job_id, owner)).values(lease_expires_at=expires)
     return rows_affected(session, statement) == 1
 
@@ -62,7 +63,7 @@ def heartbeat(session: Session, job_id: str, *, owner: str, lease_seconds: int) 
 def report_progress(
     session: Session, job_id: str, *, owner: str, processed_bytes: int, progress: int, lease_seconds: int
 ) -> bool:
-    now = utcnow()
+    now = database_now(session)
     statement = (
         update(ImportJob)
         .where(*owned_by(job_id, owner))
@@ -78,7 +79,7 @@ def report_progress(
 
 def finish(session: Session, job_id: str, *, owner: str, status: JobStatus, **values: object) -> bool:
     """Set a final status; only the lease owner can. Runs inside the caller's transaction."""
-    now = utcnow()
+    now = database_now(session)
     statement = (
         update(ImportJob)
         .where(*owned_by(job_id, owner))

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import and_, delete, or_, select, update
 
 from scanlift.db.base import utcnow
+from scanlift.db.clock import database_now
 from scanlift.db.engine import Database
 from scanlift.db.upsert import rows_affected
 from scanlift.imports.models import FINISHED, ImportJob, JobStatus
@@ -45,7 +46,8 @@ class SweepResult:
 
 
 def sweep_once(db: Database, queue: JobQueue, store: ObjectStore, policy: SweepPolicy) -> SweepResult:
-    now = utcnow()
+    with db.session() as session:
+        now = database_now(session)
     redelivered, abandoned = _recover_expired_leases(db, policy, now)
     resent = _resend_stale_queued(db, now)
     for job_id in [*redelivered, *resent]:
