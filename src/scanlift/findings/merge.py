@@ -41,6 +41,8 @@ _ID_BLOCK = 20_000
 _AFFECTED_COLUMNS = (
     "id", "finding_id", "asset_id", "status", "location_url", "vulnerable_parameters", "notes", "created_at"
 )  # fmt: skip
+#: The tables a merge can grow by many rows at once.
+BULK_TABLES = ("client_assets", "client_asset_ports", "findings", "affected_assets", "affected_asset_ports", "evidence")
 _PORT_COLUMNS = ("affected_asset_id", "number", "protocol", "service")
 _EVIDENCE_COLUMNS = ("id", "affected_asset_id", "content_hash", "caption", "code", "created_at")
 

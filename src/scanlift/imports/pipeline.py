@@ -22,8 +22,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from scanlift.db.engine import Database
+from scanlift.db.statistics import ANALYZE_AFTER_ROWS, refresh_statistics
 from scanlift.findings.locks import lock_for_merge
-from scanlift.findings.merge import MergeTarget, ReportMerger
+from scanlift.findings.merge import BULK_TABLES, MergeCounts, MergeTarget, ReportMerger
 from scanlift.imports import leases
 from scanlift.imports.models import ImportJob, JobKind, JobStatus
 from scanlift.imports.prefetch import prefetched_batches
@@ -151,34 +152,35 @@ class ImportPipeline:
             head, stream = check_head(reader, source=job.source)
             sniff = Sniff(head, job.original_filename)
             records = _hinted(_parser_for(job, sniff).parse(stream), sniff)
-            if self._merge_while_parsing(job, owner, records, reader):
-                return
-            with RecordSpool(self.settings.spool_dir) as spool:
-                for record in records:
-                    spool.append(record)
-                self._report_all_read(job, owner, reader.bytes_read)
-                with self.db.session() as session:
-                    lock_for_merge(session, job.client_id, slots=self.settings.merge_slots, wait=True)
-                    self._merge(session, job, owner, spool.batches(), reader)
+            counts = self._merge_while_parsing(job, owner, records, reader)
+            if counts is None:
+                with RecordSpool(self.settings.spool_dir) as spool:
+                    for record in records:
+                        spool.append(record)
+                    self._report_all_read(job, owner, reader.bytes_read)
+                    with self.db.session() as session:
+                        lock_for_merge(session, job.client_id, slots=self.settings.merge_slots, wait=True)
+                        counts = self._merge(session, job, owner, spool.batches(), reader)
+        self._completed(job, counts)
 
     def _merge_while_parsing(
         self, job: ImportJob, owner: str, records: Iterator[ScanRecord], reader: CountingReader
-    ) -> bool:
+    ) -> MergeCounts | None:
         """On PostgreSQL, merge each batch as soon as it is parsed, all in one transaction.
 
         It commits only if the parse ends cleanly, so a bad file still leaves the report untouched.
-        False, with nothing read, on SQLite (its write lock would stall the API for the whole
+        None, with nothing read, on SQLite (its write lock would stall the API for the whole
         parse), or when another import is merging into the same client or every merge slot is
         taken: then the caller parses into a spool first and waits for the locks only to merge.
         """
         if self.db.engine.dialect.name != "postgresql":
-            return False
+            return None
         with self.db.session() as session:
             if not lock_for_merge(session, job.client_id, slots=self.settings.merge_slots, wait=False):
                 log.info("other imports are merging (into this client, or in every slot); parsing into a spool")
-                return False
-            self._merge(session, job, owner, prefetched_batches(records, batch_size=STREAM_BATCH_SIZE), reader)
-        return True
+                return None
+            batches = prefetched_batches(records, batch_size=STREAM_BATCH_SIZE)
+            return self._merge(session, job, owner, batches, reader)
 
     def _report_all_read(self, job: ImportJob, owner: str, bytes_read: int) -> None:
         """99 % once every byte is read and parsed; 100 % comes with the merge's commit."""
@@ -195,7 +197,7 @@ class ImportPipeline:
 
     def _merge(
         self, session: Session, job: ImportJob, owner: str, batches: Iterable[list[ScanRecord]], reader: CountingReader
-    ) -> None:
+    ) -> MergeCounts:
         """Merge every batch and record IMPORT COMPLETE in the caller's transaction, which holds
         the client's merge lock. The final status proves the lease: if another worker owns the
         job now, nothing commits."""
@@ -224,6 +226,10 @@ class ImportPipeline:
             error_status=None,
         ):
             raise LeaseLost
+        return counts
+
+    def _completed(self, job: ImportJob, counts: MergeCounts) -> None:
+        """After the commit: say so, and bring the planner up to date after a large import."""
         log.info(
             "import %s complete: %d findings, %d assets, %d affected assets, %d evidence",
             job.id,
@@ -232,6 +238,8 @@ class ImportPipeline:
             counts.finding_assets,
             counts.evidence,
         )
+        if counts.finding_assets + counts.evidence >= ANALYZE_AFTER_ROWS:
+            refresh_statistics(self.db, BULK_TABLES)
 
     def _fail(self, job: ImportJob, owner: str, message: str) -> None:
         log.info("import ended in ERROR: %s", message)
