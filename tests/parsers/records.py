@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import tracemalloc
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from scanlift.parsers.base import Parser, ScanAsset, ScanFinding, ScanRecord
+from scanlift.parsers._sniff import HEAD_BYTES
+from scanlift.parsers.base import Parser, ScanAsset, ScanFinding, ScanRecord, Sniff
 
 
 def parse_file(parser: Parser, path: Path) -> list[ScanRecord]:
     with path.open("rb") as stream:
         return list(parser.parse(stream))
+
+
+def sniffs(parser: Parser, path: Path) -> bool:
+    """Whether the parser claims the file from its head and name, as detection would ask it."""
+    return parser.sniff(Sniff(head=path.read_bytes()[:HEAD_BYTES], filename=path.name))
+
+
+def peak_parse_memory(parser: Parser, path: Path) -> tuple[int, int]:
+    """Records parsed, and the peak traced memory while parsing, with every record dropped as it comes."""
+    count = 0
+    gc.collect()  # start every run with CPython's free lists emptied
+    tracemalloc.start()
+    try:
+        with path.open("rb") as stream:
+            for _ in parser.parse(stream):
+                count += 1
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def findings_of(records: list[ScanRecord]) -> list[ScanFinding]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import tracemalloc
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from lxml import etree
 from scanlift.parsers._ids import title_flaw_id
 from scanlift.parsers.acunetix import AcunetixParser
 from scanlift.parsers.base import InvalidFile, Severity, Sniff
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, sniffs
 
 PARSER = AcunetixParser()
 
@@ -176,13 +175,7 @@ def test_large_constructed_file_counts(corpus_dir: Path) -> None:
 
 
 def _peak_while_parsing(path: Path) -> int:
-    tracemalloc.start()
-    try:
-        with path.open("rb") as stream:
-            count = sum(1 for _ in PARSER.parse(stream))  # records are dropped as they come
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    count, peak = peak_parse_memory(PARSER, path)
     assert count > 0
     return peak
 
@@ -259,7 +252,7 @@ def test_every_cve_in_the_file_is_kept(corpus_dir: Path, name: str) -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_sniff_accepts_every_acunetix_file(corpus_dir: Path, name: str) -> None:
     path = _path(corpus_dir, name)
-    assert PARSER.sniff(Sniff(path.read_bytes()[:65536], path.name))
+    assert sniffs(PARSER, path)
 
 
 @pytest.mark.parametrize(
@@ -278,7 +271,7 @@ def test_sniff_accepts_every_acunetix_file(corpus_dir: Path, name: str) -> None:
 )
 def test_sniff_rejects_other_tools(corpus_dir: Path, relative: str) -> None:
     path = corpus_dir / relative
-    assert not PARSER.sniff(Sniff(path.read_bytes()[:65536], path.name))
+    assert not sniffs(PARSER, path)
 
 
 def test_sniff_claims_an_unmarked_empty_export(corpus_dir: Path) -> None:

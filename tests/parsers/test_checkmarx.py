@@ -9,10 +9,8 @@ file) are edits of the real corpus files.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-import tracemalloc
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from scanlift.parsers._sniff import HEAD_BYTES
 from scanlift.parsers.base import Evidence, InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.checkmarx import DESCRIPTION, CheckmarxParser
 from scanlift.parsers.registry import PARSERS
-from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
+from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, unseekable
 
 PARSER = CheckmarxParser()
 
@@ -550,20 +548,6 @@ def test_json_with_bom(corpus_dir: Path, tmp_path: Path) -> None:
     assert parse_file(PARSER, bommed) == parse_file(PARSER, path)
 
 
-def _peak(path: Path) -> tuple[int, int]:
-    """Records parsed and the peak traced memory while parsing, records not kept."""
-    count = 0
-    gc.collect()  # start both runs with CPython's free lists emptied
-    tracemalloc.start()
-    try:
-        with path.open("rb") as stream:
-            for _ in PARSER.parse(stream):
-                count += 1
-        return count, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_json_memory_is_flat(corpus_dir: Path, tmp_path: Path) -> None:
     source = corpus_dir / "checkmarx/sample_report.json"
     data = json.loads(source.read_text(encoding="utf-8"))
@@ -578,8 +562,8 @@ def test_json_memory_is_flat(corpus_dir: Path, tmp_path: Path) -> None:
     small = _write(tmp_path, json.loads(source.read_text(encoding="utf-8")), "small.json")
     assert big.stat().st_size > 3.9 * small.stat().st_size
 
-    small_count, small_peak = _peak(small)
-    big_count, big_peak = _peak(big)
+    small_count, small_peak = peak_parse_memory(PARSER, small)
+    big_count, big_peak = peak_parse_memory(PARSER, big)
     assert (small_count, big_count) == (817, 4 * 817)
     # Growing with the file would mean ~4x; what grows here is CPython's bounded free lists
     # (1.3 MB for the real file, 1.7 MB at 4x, 1.9 MB at 16x when measured).

@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from scanlift.parsers._sniff import HEAD_BYTES
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.coreimpact import CoreImpactParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, sniffs
 
 PARSER = CoreImpactParser()
 CORPUS_FILES = ["dradis_coreimpact_example.xml"]
@@ -37,10 +36,6 @@ OTHER_TOOLS = [
     "invicti/invicti_one_finding.json",
     "nessus/nessus_new.csv",
 ]
-
-
-def _sniff(path: Path) -> bool:
-    return PARSER.sniff(Sniff(head=path.read_bytes()[:HEAD_BYTES], filename=path.name))
 
 
 def _modules(tree: etree._ElementTree) -> list[tuple[str, str, str]]:
@@ -150,13 +145,13 @@ def test_handmade_modules_exposures_and_agent() -> None:
 
 @pytest.mark.parametrize("name", CORPUS_FILES)
 def test_sniff_accepts_core_impact_exports(corpus_dir: Path, name: str) -> None:
-    assert _sniff(corpus_dir / "coreimpact" / name)
-    assert _sniff(HANDMADE)
+    assert sniffs(PARSER, corpus_dir / "coreimpact" / name)
+    assert sniffs(PARSER, HANDMADE)
 
 
 @pytest.mark.parametrize("other", OTHER_TOOLS)
 def test_sniff_rejects_other_tools(corpus_dir: Path, other: str) -> None:
-    assert not _sniff(corpus_dir / other)
+    assert not sniffs(PARSER, corpus_dir / other)
 
 
 def test_sniff_needs_the_creator_attribute() -> None:

@@ -22,7 +22,7 @@ from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, Severity, Sniff
 from scanlift.parsers.invicti import InvictiParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, sniffs
 
 PARSER = InvictiParser()
 FIXTURES = Path(__file__).parent / "fixtures" / "invicti"
@@ -244,7 +244,7 @@ def test_every_cve_in_the_file_is_kept(corpus_dir: Path, relative: str) -> None:
 @pytest.mark.parametrize("relative", [*ALL, BROKEN_XML])
 def test_sniff_accepts_every_invicti_file(corpus_dir: Path, relative: str) -> None:
     path = corpus_dir / relative
-    assert PARSER.sniff(Sniff(path.read_bytes()[:65536], path.name))
+    assert sniffs(PARSER, path)
 
 
 @pytest.mark.parametrize("name", FIXTURE_FILES)
@@ -268,7 +268,7 @@ def test_sniff_accepts_the_hand_made_fixtures(name: str) -> None:
 )
 def test_sniff_rejects_other_tools(corpus_dir: Path, relative: str) -> None:
     path = corpus_dir / relative
-    assert not PARSER.sniff(Sniff(path.read_bytes()[:65536], path.name))
+    assert not sniffs(PARSER, path)
 
 
 def test_wrong_xml_names_what_was_found(corpus_dir: Path) -> None:

@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from scanlift.parsers._sniff import HEAD_BYTES
 from scanlift.parsers.base import InvalidFile, Score, Severity, Sniff
 from scanlift.parsers.nipper import NipperParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, sniffs
 
 PARSER = NipperParser()
 CORPUS_FILES = ["dradis_nipper_sample_v2.8.xml"]
@@ -48,10 +47,6 @@ OTHER_TOOLS = [
     "nessus/nessus_new.csv",
     "invicti/invicti_one_finding.json",
 ]
-
-
-def _sniff(path: Path) -> bool:
-    return PARSER.sniff(Sniff(head=path.read_bytes()[:HEAD_BYTES], filename=path.name))
 
 
 def _issue_sections(tree: etree._ElementTree) -> list[etree._Element]:
@@ -191,13 +186,13 @@ def test_many_sections_stream(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", CORPUS_FILES)
 def test_sniff_accepts_nipper_reports(corpus_dir: Path, name: str) -> None:
-    assert _sniff(corpus_dir / "nipper" / name)
-    assert _sniff(HANDMADE)
+    assert sniffs(PARSER, corpus_dir / "nipper" / name)
+    assert sniffs(PARSER, HANDMADE)
 
 
 @pytest.mark.parametrize("other", OTHER_TOOLS)
 def test_sniff_rejects_other_tools(corpus_dir: Path, other: str) -> None:
-    assert not _sniff(corpus_dir / other)
+    assert not sniffs(PARSER, corpus_dir / other)
 
 
 def test_sniff_rejects_a_document_without_the_nipperstudio_attribute() -> None:

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from scanlift.parsers._sniff import HEAD_BYTES
-from scanlift.parsers.base import InvalidFile, Severity, Sniff
+from scanlift.parsers.base import InvalidFile, Severity
 from scanlift.parsers.nodezero import NodeZeroParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, sniffs
 
 PARSER = NodeZeroParser()
 HANDMADE = Path(__file__).parent / "fixtures" / "nodezero" / "handmade_weaknesses.csv"
@@ -38,10 +37,6 @@ OTHER_TOOLS = [
 def _rows() -> list[dict[str, str]]:
     with HANDMADE.open(newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def _sniff(path: Path) -> bool:
-    return PARSER.sniff(Sniff(head=path.read_bytes()[:HEAD_BYTES], filename=path.name))
 
 
 def test_one_sighting_per_row_and_one_asset_per_host() -> None:
@@ -89,12 +84,12 @@ def test_severity_words_and_asset_fallbacks() -> None:
 
 
 def test_sniff_accepts_the_documented_header() -> None:
-    assert _sniff(HANDMADE)
+    assert sniffs(PARSER, HANDMADE)
 
 
 @pytest.mark.parametrize("other", OTHER_TOOLS)
 def test_sniff_rejects_other_tools(corpus_dir: Path, other: str) -> None:
-    assert not _sniff(corpus_dir / other)
+    assert not sniffs(PARSER, corpus_dir / other)
 
 
 def test_wrong_format_lists_the_missing_columns(corpus_dir: Path) -> None:

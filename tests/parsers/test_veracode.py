@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import tracemalloc
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from lxml import etree
 from scanlift.parsers.base import InvalidFile, Port, ScanFinding, Score, Severity, Sniff
 from scanlift.parsers.registry import PARSERS
 from scanlift.parsers.veracode import VeracodeParser
-from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
+from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, unseekable
 
 PARSER = VeracodeParser()
 NS = "{https://www.veracode.com/schema/reports/export/1.0}"
@@ -688,19 +687,6 @@ def test_json_beyond_the_first_bytes_and_unseekable(corpus_dir: Path) -> None:
     assert list(PARSER.parse(unseekable(path.read_bytes()))) == parse_file(PARSER, path)
 
 
-def _peak(path: Path) -> tuple[int, int]:
-    """Records parsed and the peak traced memory while parsing, records not kept."""
-    count = 0
-    tracemalloc.start()
-    try:
-        with path.open("rb") as stream:
-            for _ in PARSER.parse(stream):
-                count += 1
-        return count, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_json_memory_is_flat(corpus_dir: Path, tmp_path: Path) -> None:
     """Peak memory does not follow the file's size (the slack covers CPython's tuple free lists)."""
     items = [
@@ -716,8 +702,8 @@ def test_json_memory_is_flat(corpus_dir: Path, tmp_path: Path) -> None:
         paths.append(path)
     small, big = paths
     assert big.stat().st_size > 8_000_000
-    small_count, small_peak = _peak(small)
-    big_count, big_peak = _peak(big)
+    small_count, small_peak = peak_parse_memory(PARSER, small)
+    big_count, big_peak = peak_parse_memory(PARSER, big)
     assert (small_count, big_count) == (20 * len(items) + 2, 240 * len(items) + 2)  # + application and host
     assert big_peak < small_peak + 1024 * 1024, (small_peak, big_peak)
     assert big_peak < 2 * 1024 * 1024, big_peak
