@@ -69,9 +69,9 @@ def database(request: pytest.FixtureRequest, settings: Settings, migrated_sqlite
         shutil.copyfile(migrated_sqlite, settings.data_dir / "scanlift.db")
         yield None
         return
-    from tests.support.profiles import postgres_clone
+    from tests.support.profiles import postgres_database
 
-    with postgres_clone(request.getfixturevalue("migrated_postgres")) as url:
+    with postgres_database(template=request.getfixturevalue("migrated_postgres")) as url:
         yield url
 
 

@@ -131,6 +131,15 @@ def test_two_workers_twenty_imports_three_reports(
     api.close()
 
 
+def _assert_promptly_not_ready(server: RunningServer, *, failing: str) -> None:
+    """Readiness answers 503 within seconds during an outage, and names the service that failed."""
+    started = time.monotonic()
+    ready = httpx.get(f"{server.url}/api/v2/health/ready", timeout=30)
+    assert time.monotonic() - started < 10
+    assert ready.status_code == 503
+    assert ready.json()["checks"][failing].startswith("error")
+
+
 def _sightings(path: Path) -> list[ScanFinding]:
     with path.open("rb") as handle:
         _head, stream = check_head(handle, source="nessus")
@@ -157,11 +166,7 @@ def test_an_s3_outage_is_retried_and_the_api_stays_responsive(
             _wait_until_processing(api, operation, at_least=0)
             store.kill()  # mid-stream, or just before the worker opens the object
             restart = running_seaweed(tmp_path / "s3", same_as=store)
-            started = time.monotonic()
-            ready = httpx.get(f"{server.url}/api/v2/health/ready", timeout=30)
-            assert time.monotonic() - started < 10
-            assert ready.status_code == 503
-            assert ready.json()["checks"]["storage"].startswith("error")
+            _assert_promptly_not_ready(server, failing="storage")
             assert api.request("GET", "/api/v2/my-imports").status_code == 200
             time.sleep(4)
             with restart:
@@ -198,11 +203,7 @@ def test_a_database_outage_is_retried_and_the_import_completes(
             operation = _queue(api, big_nessus, client_id, report_id)
             _wait_until_processing(api, operation, at_least=20)
             database.crash()  # mid-import: the merge transaction is cut off and rolled back
-            started = time.monotonic()
-            ready = httpx.get(f"{server.url}/api/v2/health/ready", timeout=30)
-            assert time.monotonic() - started < 10
-            assert ready.status_code == 503
-            assert ready.json()["checks"]["database"].startswith("error")
+            _assert_promptly_not_ready(server, failing="database")
             assert api.request("GET", "/api/v2/my-imports").status_code == 503
             time.sleep(3)
             database.start()

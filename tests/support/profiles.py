@@ -31,11 +31,12 @@ PROFILES = (EMBEDDED, PG_S3_REDIS, PG_S3_RABBITMQ)
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh, empty database for one test module; dropped afterwards."""
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """A fresh database, empty or a copy of the ``template`` database's URL; dropped afterwards."""
     name = f"scanlift_test_{uuid.uuid4().hex[:12]}"
+    copy_of = f' TEMPLATE "{template.rpartition("/")[2]}"' if template else ""
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"{copy_of}')
     base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
     try:
         yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
@@ -46,24 +47,11 @@ def postgres_database() -> Iterator[str]:
 
 @contextmanager
 def postgres_template() -> Iterator[str]:
-    """A database migrated once by the real migrations, for ``postgres_clone`` to copy."""
+    """A database migrated once by the real migrations, for ``postgres_database(template=…)``:
+    a copy is migrated and empty, made in a fraction of a second."""
     with postgres_database() as url:
         upgrade(url)
         yield url
-
-
-@contextmanager
-def postgres_clone(template_url: str) -> Iterator[str]:
-    """A private copy of a template database: migrated, empty, made in a fraction of a second."""
-    name = f"scanlift_test_{uuid.uuid4().hex[:12]}"
-    template = template_url.rpartition("/")[2]
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield f"{template_url.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
