@@ -89,13 +89,15 @@ def throughput(size: str) -> list[str]:
         import_seconds = time.monotonic() - started
         assert outcome.status == "IMPORT COMPLETE", outcome.error_status
         job = api.request("GET", f"/api/v2/my-imports/{outcome.operation_id}").json()
+        worker_peak = stack.worker_peak_rss_mb()
         api.close()
     counts = [job["processed_findings"], job["processed_finding_assets"], job["processed_evidence"]]
     return [
-        "| file | parse only (s) | end-to-end import, PostgreSQL + S3 (s) | ratio | findings | affected | evidence |",
-        "|---|---|---|---|---|---|---|",
+        "| file | parse only (s) | end-to-end import, PostgreSQL + S3 (s) | ratio | findings | affected | evidence "
+        "| worker peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|",
         f"| {path.stat().st_size / 1e6:,.0f} MB .nessus | {parse_seconds:.1f} | {import_seconds:.1f} | "
-        f"{import_seconds / parse_seconds:.2f}x | " + " | ".join(f"{c:,}" for c in counts) + " |",
+        f"{import_seconds / parse_seconds:.2f}x | " + " | ".join(f"{c:,}" for c in counts) + f" | {worker_peak:.0f} |",
     ]
 
 

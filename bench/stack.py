@@ -5,6 +5,7 @@ Built from the same helpers the end-to-end tests use, so the benchmark measures 
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,6 +24,12 @@ class Stack:
     server: RunningServer
     env: dict[str, str]
     workdir: Path
+    workers: list[subprocess.Popen[bytes]]
+
+    def worker_peak_rss_mb(self) -> float:
+        """The highest peak resident memory (VmHWM) of any worker process or pool child so far."""
+        peaks = [_peak_rss_kb(pid) for worker in self.workers for pid in _with_descendants(worker.pid)]
+        return max(peaks, default=0) / 1024
 
     def client(self) -> ImportClient:
         return ImportClient(self.server.url, ADMIN_EMAIL, ADMIN_PASSWORD, timeout=120)
@@ -43,6 +50,28 @@ def production_stack(
         env = stack.enter_context(profile_env(PG_S3_REDIS, store))
         env = {**env, "SCANLIFT_EMBEDDED_WORKER": "false", "SCANLIFT_LOG_LEVEL": "WARNING", **(extra_env or {})}
         server = stack.enter_context(running_server(workdir / "api", env))
-        for _ in range(workers):
-            stack.enter_context(running_worker(server, env, concurrency=concurrency))
-        yield Stack(server, env, workdir)
+        processes = [stack.enter_context(running_worker(server, env, concurrency=concurrency)) for _ in range(workers)]
+        yield Stack(server, env, workdir, processes)
+
+
+def _with_descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def _peak_rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
