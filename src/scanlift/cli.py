@@ -76,13 +76,13 @@ def _argument_parser() -> argparse.ArgumentParser:
 
 
 def _prepare_database(settings: Settings, *, migrate: bool) -> None:
-    from scanlift.db.engine import Database
+    from scanlift.db.engine import Database, is_sqlite
     from scanlift.db.migrate import ensure_current, upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     try:
-        if migrate and db.engine.dialect.name == "sqlite":
+        if migrate and is_sqlite(db.engine):
             upgrade(settings.resolved_database_url)
         ensure_current(db.engine, settings.resolved_database_url)
     finally:

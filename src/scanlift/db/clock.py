@@ -13,11 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from scanlift.db.base import utcnow
+from scanlift.db.engine import is_sqlite
 
 
 def database_now(session: Session) -> datetime:
     """Now, by the database server's clock on PostgreSQL; SQLite runs on one host, whose clock it is."""
-    if session.get_bind().dialect.name == "postgresql":
-        value: datetime = session.execute(text("SELECT clock_timestamp()")).scalar_one()
-        return value.astimezone(UTC)
-    return utcnow()
+    if is_sqlite(session.get_bind()):
+        return utcnow()
+    value: datetime = session.execute(text("SELECT clock_timestamp()")).scalar_one()
+    return value.astimezone(UTC)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import text
 
-from scanlift.db.engine import Database
+from scanlift.db.engine import Database, is_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def refresh_statistics(db: Database, tables: Sequence[str]) -> None:
     """ANALYZE the tables on PostgreSQL (SQLite plans without statistics we could go stale on).
 
     Never raises: the import it follows is already committed, and autovacuum catches up later."""
-    if db.engine.dialect.name != "postgresql":
+    if is_sqlite(db.engine):
         return
     try:
         with db.session() as session:

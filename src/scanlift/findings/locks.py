@@ -21,6 +21,7 @@ from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from scanlift.clients.models import Client
+from scanlift.db.engine import is_sqlite
 
 #: Advisory-lock namespaces (the first key of PostgreSQL's two-key form).
 _CLIENT_LOCK_SPACE = 0x5CA1
@@ -36,7 +37,7 @@ def lock_for_merge(session: Session, client_id: int, *, slots: int, wait: bool) 
     busy, and an API sharing the database must still get CPU. Everyone takes a slot before a
     client lock, and nobody waits for a slot while holding a client lock, so there is no deadlock.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    if is_sqlite(session.get_bind()):
         # One writer at a time already. Waits up to the busy timeout; SQLite cannot ask without waiting.
         session.execute(update(Client).where(Client.id == client_id).values(updated_at=Client.updated_at))
         return True

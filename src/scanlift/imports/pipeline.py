@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from scanlift.db.engine import Database
+from scanlift.db.engine import Database, is_sqlite
 from scanlift.db.statistics import ANALYZE_AFTER_ROWS, refresh_statistics
 from scanlift.findings.locks import lock_for_merge
 from scanlift.findings.merge import BULK_TABLES, MergeCounts, MergeTarget, ReportMerger
@@ -135,17 +135,7 @@ class ImportPipeline:
         def on_progress(bytes_read: int) -> None:
             if keeper.lost.is_set():
                 raise LeaseLost
-            percent = min(99, bytes_read * 100 // max(job.file_size, 1))
-            with self.db.session() as session:
-                if not leases.report_progress(
-                    session,
-                    job.id,
-                    owner=owner,
-                    processed_bytes=bytes_read,
-                    progress=percent,
-                    lease_seconds=self.settings.lease_seconds,
-                ):
-                    raise LeaseLost
+            self._report_progress(job, owner, bytes_read, min(99, bytes_read * 100 // max(job.file_size, 1)))
 
         with self.storage.open(job.file_location) as raw:
             reader = CountingReader(raw, on_progress)
@@ -157,7 +147,8 @@ class ImportPipeline:
                 with RecordSpool(self.settings.spool_dir) as spool:
                     for record in records:
                         spool.append(record)
-                    self._report_all_read(job, owner, reader.bytes_read)
+                    # 99 % once every byte is read and parsed; 100 % comes with the merge's commit.
+                    self._report_progress(job, owner, reader.bytes_read, 99)
                     with self.db.session() as session:
                         lock_for_merge(session, job.client_id, slots=self.settings.merge_slots, wait=True)
                         counts = self._merge(session, job, owner, spool.batches(), reader)
@@ -173,7 +164,7 @@ class ImportPipeline:
         parse), or when another import is merging into the same client or every merge slot is
         taken: then the caller parses into a spool first and waits for the locks only to merge.
         """
-        if self.db.engine.dialect.name != "postgresql":
+        if is_sqlite(self.db.engine):
             return None
         with self.db.session() as session:
             if not lock_for_merge(session, job.client_id, slots=self.settings.merge_slots, wait=False):
@@ -182,15 +173,15 @@ class ImportPipeline:
             batches = prefetched_batches(records, batch_size=STREAM_BATCH_SIZE)
             return self._merge(session, job, owner, batches, reader)
 
-    def _report_all_read(self, job: ImportJob, owner: str, bytes_read: int) -> None:
-        """99 % once every byte is read and parsed; 100 % comes with the merge's commit."""
+    def _report_progress(self, job: ImportJob, owner: str, bytes_read: int, percent: int) -> None:
+        """Record progress in its own short transaction; it also extends the lease."""
         with self.db.session() as session:
             if not leases.report_progress(
                 session,
                 job.id,
                 owner=owner,
                 processed_bytes=bytes_read,
-                progress=99,
+                progress=percent,
                 lease_seconds=self.settings.lease_seconds,
             ):
                 raise LeaseLost
