@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import psycopg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 
 def is_transient(exc: BaseException) -> bool:
     """True for a database, object store or network that is unreachable or overloaded right now."""
     if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    # COPY runs on psycopg's own connection (``db.upsert``): its errors are not wrapped.
+    if isinstance(exc, psycopg.OperationalError):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True

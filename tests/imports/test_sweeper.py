@@ -69,13 +69,46 @@ def test_a_live_lease_is_left_alone(harness: Harness, corpus_dir: Path) -> None:
     assert harness.job(job_id).lease_owner == "busy-worker"
 
 
+def _sent(harness: Harness, job_id: str, *, ago: timedelta, sends: int | None = None) -> None:
+    """Pretend the job's last message went out ``ago`` (after ``sends`` messages in all)."""
+    values: dict[str, object] = {"enqueued_at": utcnow() - ago, "created_at": utcnow() - ago}
+    if sends is not None:
+        values["sends"] = sends
+    with harness.runtime.db.session() as session:
+        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+
+
 def test_a_queued_job_whose_message_was_lost_is_sent_again(harness: Harness, corpus_dir: Path) -> None:
     job_id = harness.queue((corpus_dir / "nessus" / "nessus_many_vuln.xml").read_bytes())
-    with harness.runtime.db.session() as session:
-        old = utcnow() - timedelta(minutes=5)
-        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(created_at=old, enqueued_at=old))
+    _sent(harness, job_id, ago=timedelta(minutes=5), sends=1)
+    messages = _queued_messages(harness)
     assert _sweep(harness).resent == [job_id]  # type: ignore[attr-defined]
     assert _sweep(harness).resent == []  # type: ignore[attr-defined]
+    assert _queued_messages(harness) == messages + 1
+    assert harness.job(job_id).sends == 2
+
+
+def test_a_long_wait_in_the_queue_sends_ever_fewer_duplicates(harness: Harness, corpus_dir: Path) -> None:
+    """Every worker busy for hours: the wait before each re-send doubles, up to an hour."""
+    job_id = harness.queue((corpus_dir / "nessus" / "nessus_many_vuln.xml").read_bytes())
+    for sends, due_after in [(1, 60), (2, 120), (3, 240), (4, 480), (7, 3600), (30, 3600)]:
+        _sent(harness, job_id, ago=timedelta(seconds=due_after - 5), sends=sends)
+        assert _sweep(harness).resent == [], sends  # type: ignore[attr-defined]
+        _sent(harness, job_id, ago=timedelta(seconds=due_after + 5), sends=sends)
+        assert _sweep(harness).resent == [job_id], sends  # type: ignore[attr-defined]
+        assert harness.job(job_id).sends == sends + 1
+
+
+def test_a_redelivered_job_starts_a_new_count_of_sends(harness: Harness, corpus_dir: Path) -> None:
+    job_id = harness.queue((corpus_dir / "nessus" / "nessus_many_vuln.xml").read_bytes())
+    _sent(harness, job_id, ago=timedelta(hours=5), sends=9)
+    _crash_while_holding(harness, job_id)
+    assert _sweep(harness).redelivered == [job_id]  # type: ignore[attr-defined]
+    job = harness.job(job_id)
+    assert (job.status, job.sends) == (JobStatus.IN_QUEUE, 1)
+    # Its message may be lost again: the next re-send comes after a minute, not an hour.
+    _sent(harness, job_id, ago=timedelta(seconds=65))
+    assert _sweep(harness).resent == [job_id]  # type: ignore[attr-defined]
 
 
 def test_finished_jobs_are_purged_after_retention(harness: Harness, corpus_dir: Path) -> None:

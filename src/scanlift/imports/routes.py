@@ -68,7 +68,7 @@ def _enqueue(runtime: Runtime, job_id: str) -> None:
         fresh.execute(
             update(ImportJob)
             .where(ImportJob.id == job_id, ImportJob.enqueued_at.is_(None))
-            .values(enqueued_at=utcnow())
+            .values(enqueued_at=utcnow(), sends=ImportJob.sends + 1)
         )
 
 

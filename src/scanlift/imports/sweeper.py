@@ -11,11 +11,10 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from scanlift.db.base import utcnow
 from scanlift.db.clock import database_now
 from scanlift.db.engine import Database
 from scanlift.db.upsert import rows_affected
@@ -26,9 +25,23 @@ from scanlift.uploads.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
-#: A queued job whose message has not been picked up for this long is sent again. Duplicates
-#: are harmless: a worker that cannot claim the job drops the message.
+#: A queued job whose message has not been picked up for this long is sent again, in case the
+#: broker lost it. Duplicates are harmless: a worker that cannot claim the job drops the message.
 RESEND_AFTER = timedelta(seconds=60)
+#: Each send doubles the wait before the next one, up to this. A job usually waits because every
+#: worker is busy, not because its message was lost: during a long backlog, re-sending every
+#: minute would pile up one duplicate per waiting job per minute in the broker.
+RESEND_AT_MOST_EVERY = timedelta(hours=1)
+#: The API sends a new job's message right after committing it; only one it could not send is
+#: left without ``enqueued_at``. This grace keeps the sweeper out of that short window.
+NEVER_SENT_GRACE = timedelta(seconds=5)
+
+
+def resend_delay(sends: int) -> timedelta:
+    """How long after its last send a waiting job's message is sent again."""
+    doublings = min(max(sends - 1, 0), 16)
+    delay: timedelta = min(RESEND_AFTER * (1 << doublings), RESEND_AT_MOST_EVERY)
+    return delay
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +62,8 @@ def sweep_once(db: Database, queue: JobQueue, store: ObjectStore, policy: SweepP
     with db.session() as session:
         now = database_now(session)
     redelivered, abandoned = _recover_expired_leases(db, policy, now)
-    resent = _resend_stale_queued(db, now)
+    # A job just put back in the queue is sent below with the redelivered ones, once.
+    resent = [job_id for job_id in _resend_stale_queued(db, now) if job_id not in redelivered]
     for job_id in [*redelivered, *resent]:
         try:
             queue.enqueue(job_id)
@@ -57,12 +71,14 @@ def sweep_once(db: Database, queue: JobQueue, store: ObjectStore, policy: SweepP
             log.warning("sweeper: could not enqueue %s; will retry", job_id)
             continue
         with db.session() as session:
-            session.execute(update(ImportJob).where(ImportJob.id == job_id).values(enqueued_at=utcnow()))
+            session.execute(
+                update(ImportJob).where(ImportJob.id == job_id).values(enqueued_at=now, sends=ImportJob.sends + 1)
+            )
     purged = _purge_expired(db, store, policy, now)
     return SweepResult(redelivered, abandoned, resent, purged)
 
 
-def _recover_expired_leases(db: Database, policy: SweepPolicy, now: object) -> tuple[list[str], list[str]]:
+def _recover_expired_leases(db: Database, policy: SweepPolicy, now: datetime) -> tuple[list[str], list[str]]:
     redelivered: list[str] = []
     abandoned: list[str] = []
     with db.session() as session:
@@ -90,7 +106,7 @@ def _recover_expired_leases(db: Database, policy: SweepPolicy, now: object) -> t
                 }
                 target = abandoned
             else:
-                values = {"status": JobStatus.IN_QUEUE, "enqueued_at": None}
+                values = {"status": JobStatus.IN_QUEUE, "enqueued_at": None, "sends": 0}
                 target = redelivered
             statement = (
                 update(ImportJob)
@@ -106,28 +122,29 @@ def _recover_expired_leases(db: Database, policy: SweepPolicy, now: object) -> t
     return redelivered, abandoned
 
 
-def _resend_stale_queued(db: Database, now: object) -> list[str]:
-    cutoff = utcnow() - RESEND_AFTER
+def _resend_stale_queued(db: Database, now: datetime) -> list[str]:
+    """Waiting jobs that were never sent (the broker was down), or whose last send is older
+    than ``resend_delay`` of their send count."""
     with db.session() as session:
-        return list(
-            session.scalars(
-                select(ImportJob.id).where(
-                    ImportJob.status == JobStatus.IN_QUEUE,
-                    or_(
-                        and_(
-                            ImportJob.enqueued_at.is_(None),
-                            ImportJob.created_at < utcnow() - timedelta(seconds=5),
-                        ),
-                        ImportJob.enqueued_at < cutoff,
-                    ),
-                )
+        waiting = session.execute(
+            select(ImportJob.id, ImportJob.enqueued_at, ImportJob.sends).where(
+                ImportJob.status == JobStatus.IN_QUEUE,
+                or_(
+                    and_(ImportJob.enqueued_at.is_(None), ImportJob.created_at < now - NEVER_SENT_GRACE),
+                    ImportJob.enqueued_at < now - RESEND_AFTER,
+                ),
             )
-        )
+        ).all()
+    return [
+        job_id
+        for job_id, enqueued_at, sends in waiting
+        if enqueued_at is None or enqueued_at <= now - resend_delay(sends)
+    ]
 
 
-def _purge_expired(db: Database, store: ObjectStore, policy: SweepPolicy, now: object) -> int:
+def _purge_expired(db: Database, store: ObjectStore, policy: SweepPolicy, now: datetime) -> int:
     """Drop finished jobs past retention, with their uploaded object, and stale unused keys."""
-    cutoff = utcnow() - timedelta(seconds=policy.retention_seconds)
+    cutoff = now - timedelta(seconds=policy.retention_seconds)
     with db.session() as session:
         jobs = session.execute(
             select(ImportJob.id, ImportJob.file_location).where(
