@@ -162,6 +162,9 @@ def _worker(args: argparse.Namespace) -> int:
                 "--pool=prefork",
                 f"--concurrency={concurrency}",
                 f"--queues={settings.queue_name}",
+                # Unique per process: RabbitMQ gives each node name one exclusive control queue,
+                # so a second worker on the same host under the default name would stop at once.
+                f"--hostname=scanlift-{os.getpid()}@%h",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",

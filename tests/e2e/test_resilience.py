@@ -6,6 +6,7 @@ separate ``scanlift worker`` processes that the tests start, kill -9 and restart
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from scanlift.parsers.base import ScanFinding
 from scanlift.parsers.registry import parser_for
 from scanlift.parsers.safety import check_head
 from tests.support.postgres_server import running_postgres
-from tests.support.profiles import PG_S3_REDIS, profile_env
+from tests.support.profiles import PG_S3_RABBITMQ, PG_S3_REDIS, profile_env
 from tests.support.seaweed import SeaweedS3, running_seaweed
 from tests.support.server import (
     ADMIN_EMAIL,
@@ -104,10 +105,21 @@ def test_a_worker_killed_mid_import_loses_nothing(
     api.close()
 
 
+@pytest.mark.parametrize("profile", [PG_S3_REDIS, PG_S3_RABBITMQ])
 def test_two_workers_twenty_imports_three_reports(
-    production: tuple[RunningServer, dict[str, str]], corpus_dir: Path
+    profile: str, seaweed: SeaweedS3, tmp_path: Path, corpus_dir: Path
 ) -> None:
-    server, env = production
+    with profile_env(profile, seaweed) as env:
+        env = {**env, **FAST_RECOVERY}
+        with running_server(tmp_path / "api", env) as server:
+            _twenty_imports_by_two_workers(server, env, corpus_dir)
+        log = (server.data_dir / "workers.log").read_text(errors="replace")
+    # Both workers ran to the end: two node names, neither stopped by the broker.
+    assert len(set(re.findall(r"(scanlift-\d+@\S+) ready", log))) == 2
+    assert "Unrecoverable error" not in log
+
+
+def _twenty_imports_by_two_workers(server: RunningServer, env: dict[str, str], corpus_dir: Path) -> None:
     api = _api(server)
     client_id, first = _report(api, "concurrency")
     reports = [first, _report(api, "concurrency 2", client_id)[1], _report(api, "concurrency 3", client_id)[1]]

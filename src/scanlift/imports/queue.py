@@ -35,6 +35,11 @@ def _celery_config(settings: Settings) -> dict[str, Any]:
         # Celery 6 will cancel running tasks when the broker connection drops; an import must
         # finish (or be re-delivered by its lease), never be cut off by a broker blip.
         "worker_cancel_long_running_tasks_on_connection_loss": False,
+        # RabbitMQ closes the channel of a delivery left unacknowledged for its consumer_timeout
+        # (30 min by default), which an import can outlive. Celery treats a channel error as fatal
+        # and stops the worker once its task ends; retried, the consumer reconnects instead, and
+        # the claim drops the message that RabbitMQ re-queued (tests/e2e/test_long_imports.py).
+        "broker_channel_error_retry": True,
         "worker_hijack_root_logger": False,
         "worker_send_task_events": False,
         "task_serializer": "json",
