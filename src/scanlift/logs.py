@@ -60,6 +60,23 @@ class TextFormatter(logging.Formatter):
         return f"{line} [job {job_id}]" if job_id else line
 
 
+class _HarmlessAckFailure(logging.Filter):
+    """Celery logs a failed acknowledgement as CRITICAL. In scanlift it never loses or repeats
+    work: the broker delivers the message again and the job's claim drops the copy. It happens
+    after RabbitMQ's consumer_timeout closed the channel of a long import, so it says so."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING and str(record.msg).startswith("Couldn't ack"):
+            record.msg = (
+                f"{record.getMessage()}; the broker delivers the message again and the claim drops it "
+                "(expected after RabbitMQ's consumer_timeout closed the channel of a long import)"
+            )
+            record.args = None
+            record.exc_info, record.exc_text = None, None  # the reason is in the message
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def configure(log_format: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
@@ -68,3 +85,4 @@ def configure(log_format: str, level: str = "INFO") -> None:
     root.setLevel(level)
     for noisy in ("httpx", "botocore", "urllib3", "kombu.connection"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("celery.worker.request").addFilter(_HarmlessAckFailure())

@@ -97,6 +97,7 @@ def test_an_import_outliving_its_lease_and_the_broker_timeout_runs_once(
     assert job["attempts"] == 1
     # Both workers stayed up: neither stopped on a closed channel or on a clash of node names.
     assert "Unrecoverable error" not in log.read_text()
+    assert '"level": "CRITICAL"' not in log.read_text()
     assert len(set(re.findall(r"(scanlift-\d+@\S+) ready", log.read_text()))) == 2
     assert log.read_text().count(f"import {operation} complete") == 1
     # Nothing lost: every finding and affected asset of the file is in the report.
