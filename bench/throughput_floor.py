@@ -34,11 +34,11 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy import text
+from tests.support.harness import new_report
 from tests.support.profiles import postgres_database
 
 from bench.parse_bench import OUT, _ensure_file
 from scanlift.auth.service import ensure_tenant
-from scanlift.clients.models import Client, Report
 from scanlift.db.engine import Database
 from scanlift.db.migrate import upgrade
 from scanlift.findings.locks import lock_for_merge
@@ -66,18 +66,6 @@ def _parse_only(path: Path) -> float:
     return float(json.loads(output)["seconds"])
 
 
-def _new_report(db: Database) -> tuple[int, int]:
-    with db.session() as session:
-        ensure_tenant(session, 0)
-        client = Client(tenant_id=0, name="floor")
-        session.add(client)
-        session.flush()
-        report = Report(tenant_id=0, client_id=client.id, name="floor")
-        session.add(report)
-        session.flush()
-        return client.id, report.id
-
-
 def _merge_in_new_database(url: str, path: Path, spool_dir: str) -> dict[str, float]:
     upgrade(url)
     db = Database(url)
@@ -88,7 +76,9 @@ def _merge_in_new_database(url: str, path: Path, spool_dir: str) -> dict[str, fl
 
 
 def _merge_only(db: Database, path: Path, spool_dir: str) -> dict[str, float]:
-    client_id, report_id = _new_report(db)
+    with db.session() as session:
+        ensure_tenant(session, 0)
+    client_id, report_id = new_report(db, client_name="floor", report_name="floor")
     with RecordSpool(spool_dir) as spool, path.open("rb") as handle:
         _head, stream = check_head(handle, source="nessus")
         for record in parser_for("nessus").parse(stream):

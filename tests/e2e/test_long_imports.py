@@ -57,8 +57,8 @@ def _broker_with_short_timeouts(profile: str, base_env: dict[str, str]) -> Itera
     if profile == PG_S3_REDIS:
         yield {**env, "SCANLIFT_BROKER_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_SECONDS)}
         return
-    with running_rabbitmq(consumer_timeout_ms=RABBITMQ_CONSUMER_TIMEOUT_MS) as rabbitmq:
-        yield {**env, "SCANLIFT_BROKER_URL": rabbitmq.url}
+    with running_rabbitmq(consumer_timeout_ms=RABBITMQ_CONSUMER_TIMEOUT_MS) as broker_url:
+        yield {**env, "SCANLIFT_BROKER_URL": broker_url}
 
 
 @pytest.mark.parametrize("profile", [PG_S3_REDIS, PG_S3_RABBITMQ])

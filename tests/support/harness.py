@@ -7,6 +7,7 @@ import uuid
 from scanlift.auth.models import User
 from scanlift.clients.models import Client, Report
 from scanlift.db.base import utcnow
+from scanlift.db.engine import Database
 from scanlift.imports.models import ImportJob
 from scanlift.imports.pipeline import ImportPipeline, JobSettings
 from scanlift.imports.service import ImportRequest, create_job
@@ -19,20 +20,25 @@ from tests.support.accounts import make_user
 from tests.support.state import report_state
 
 
+def new_report(db: Database, *, client_name: str, report_name: str, tenant_id: int = 0) -> tuple[int, int]:
+    """A new client with one report, in an existing tenant: (client id, report id)."""
+    with db.session() as session:
+        client = Client(tenant_id=tenant_id, name=client_name)
+        session.add(client)
+        session.flush()
+        report = Report(tenant_id=tenant_id, client_id=client.id, name=report_name)
+        session.add(report)
+        session.flush()
+        return client.id, report.id
+
+
 class Harness:
     """A user with one client and report, and helpers to upload and import files."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.user: User = make_user(runtime, f"{uuid.uuid4().hex[:8]}@example.com")
-        with runtime.db.session() as session:
-            client = Client(tenant_id=0, name="ACME")
-            session.add(client)
-            session.flush()
-            report = Report(tenant_id=0, client_id=client.id, name="R")
-            session.add(report)
-            session.flush()
-            self.client_id, self.report_id = client.id, report.id
+        self.client_id, self.report_id = new_report(runtime.db, client_name="ACME", report_name="R")
         self.pipeline = ImportPipeline(runtime.db, runtime.storage, JobSettings(lease_seconds=30, max_bytes=10**9))
 
     def upload(self, content: bytes, name: str = "scan.nessus") -> str:

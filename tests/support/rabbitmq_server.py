@@ -19,7 +19,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 
 from kombu import Connection
@@ -27,13 +26,6 @@ from kombu import Connection
 from tests.support.server import die_with_parent, free_port
 
 STARTUP_SECONDS = 90
-
-
-@dataclass(frozen=True)
-class PrivateRabbitMQ:
-    url: str
-    node: str
-    log: Path
 
 
 def _config(consumer_timeout_ms: int, port: int) -> str:
@@ -49,7 +41,8 @@ def _config(consumer_timeout_ms: int, port: int) -> str:
 
 
 @contextmanager
-def running_rabbitmq(*, consumer_timeout_ms: int) -> Iterator[PrivateRabbitMQ]:
+def running_rabbitmq(*, consumer_timeout_ms: int) -> Iterator[str]:
+    """The AMQP URL of a private node, up and empty; the node and its data go afterwards."""
     server = shutil.which("rabbitmq-server") or "/usr/sbin/rabbitmq-server"
     if not Path(server).exists():
         raise RuntimeError("rabbitmq-server was not found (scripts/ensure-services.sh installs it)")
@@ -82,7 +75,7 @@ def running_rabbitmq(*, consumer_timeout_ms: int) -> Iterator[PrivateRabbitMQ]:
     url = f"amqp://guest:guest@127.0.0.1:{port}//"
     try:
         _wait_until_up(url, process, log)
-        yield PrivateRabbitMQ(url=url, node=node, log=log)
+        yield url
     finally:
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
