@@ -262,7 +262,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from scanlift.parsers._sniff import HEAD_BYTES
+    from scanlift.parsers._lib.sniff import HEAD_BYTES
     from scanlift.parsers.base import InvalidFile, Sniff
     from scanlift.parsers.detect import UndetectedFormat, detect
     from scanlift.parsers.registry import UnknownSource, UnsupportedSource, parser_for

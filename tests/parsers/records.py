@@ -8,7 +8,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from scanlift.parsers._sniff import HEAD_BYTES
+from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import Parser, ScanAsset, ScanFinding, ScanRecord, Sniff
 
 

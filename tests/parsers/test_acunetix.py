@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from scanlift.parsers._ids import title_flaw_id
+from scanlift.parsers._lib.ids import title_flaw_id
 from scanlift.parsers.acunetix import AcunetixParser
 from scanlift.parsers.base import InvalidFile, Severity, Sniff
 from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, sniffs

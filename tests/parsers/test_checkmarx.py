@@ -19,8 +19,9 @@ import ijson
 import pytest
 from lxml import etree
 
-from scanlift.parsers import _ids, _json
-from scanlift.parsers._sniff import HEAD_BYTES
+from scanlift.parsers._lib import ids as _ids
+from scanlift.parsers._lib import json as _json
+from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import Evidence, InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.checkmarx import DESCRIPTION, CheckmarxParser
 from scanlift.parsers.registry import PARSERS

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scanlift.parsers._sniff import HEAD_BYTES
+from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import Sniff
 from scanlift.parsers.detect import UndetectedFormat, candidates, detect
 from tests.conftest import CORPUS_DIR

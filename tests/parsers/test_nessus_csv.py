@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from scanlift.parsers.base import InvalidFile, Port, ScanAsset, ScanFinding, ScanRecord, Severity
-from scanlift.parsers.nessus_csv import looks_like_nessus_csv, parse_nessus_csv
+from scanlift.parsers.nessus.csv import looks_like_nessus_csv, parse_nessus_csv
 
 #: Every CSV of the two corpus folders (checked against the folders below).
 CSV_FILES = [

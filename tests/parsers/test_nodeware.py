@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from scanlift.parsers import _ids
-from scanlift.parsers._sniff import HEAD_BYTES
+from scanlift.parsers._lib import ids as _ids
+from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import InvalidFile, Severity, Sniff
 from scanlift.parsers.nodeware import NodewareParser
 from tests.parsers.records import assets_of, findings_of, parse_file

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scanlift.parsers._ids import title_flaw_id
+from scanlift.parsers._lib.ids import title_flaw_id
 from scanlift.parsers.base import InvalidFile, ScanFinding, ScanRecord, Severity, Sniff
 from scanlift.parsers.offlinecsv import OfflineCsvParser
 from tests.parsers.records import assets_of, findings_of, parse_file

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from scanlift.parsers._sniff import HEAD_BYTES
+from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.pentera import PenteraParser
 from tests.parsers.records import assets_of, findings_of, parse_file, unseekable

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from scanlift.parsers._ids import title_flaw_id
+from scanlift.parsers._lib.ids import title_flaw_id
 from scanlift.parsers.base import (
     Evidence,
     InvalidFile,

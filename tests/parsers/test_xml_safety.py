@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanlift.parsers._xml import iter_elements
+from scanlift.parsers._lib.xml import iter_elements
 from scanlift.parsers.base import InvalidFile
 from scanlift.parsers.nessus import NessusParser
 from scanlift.parsers.safety import check_head

@@ -5,7 +5,7 @@ Never "first match wins": no match, or several, is an error that lists what was 
 
 from __future__ import annotations
 
-from scanlift.parsers._sniff import xml_root
+from scanlift.parsers._lib.sniff import xml_root
 from scanlift.parsers.base import Parser, Sniff
 from scanlift.parsers.registry import PARSERS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from scanlift.parsers._replay import Readable, read_head, replay
-from scanlift.parsers._sniff import looks_binary
+from scanlift.parsers._lib.replay import Readable, read_head, replay
+from scanlift.parsers._lib.sniff import looks_binary
 from scanlift.parsers.base import InvalidFile
 
 

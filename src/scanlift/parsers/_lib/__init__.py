@@ -1,0 +1,1 @@
+"""Helpers shared by the parsers: safe XML, JSON events, CSV, ids, text, severity scales."""

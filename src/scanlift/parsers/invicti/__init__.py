@@ -1,0 +1,45 @@
+"""Invicti, formerly Netsparker: JSON export, Enterprise/Cloud XML and legacy ``<netsparker>`` XML.
+
+PlexTrac's ``netsparker`` source is the same format and is aliased to this parser by the
+registry. Mapping (see docs/sources.md (invicti)): one finding per vulnerability ``Type`` (e.g.
+``WeakCiphersDetected``), the vendor's stable class name, else a title hash; one asset per
+host of the vulnerability URLs; each vulnerability is one sighting on (host, port) at its URL,
+with the vulnerable parameter, request/response, proofs and extra information as evidence.
+Severity words map 1:1 (BestPractice and Information -> Informational, Important -> High).
+
+JSON is streamed through ``_invicti_json`` (schema shared with Acunetix 360), XML through
+``_invicti_xml`` with ``iter_elements``, one vulnerability at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO, ClassVar
+
+from scanlift.parsers._lib.sniff import xml_root
+from scanlift.parsers._lib.webscan import kind_of, records_by_kind
+from scanlift.parsers.base import ScanRecord, Sniff
+from scanlift.parsers.invicti import json as _invicti_json
+from scanlift.parsers.invicti import xml as _invicti_xml
+
+
+class InvictiParser:
+    source: ClassVar[str] = "invicti"
+    label: ClassVar[str] = "Invicti"
+
+    def sniff(self, head: Sniff) -> bool:
+        kind = kind_of(head.head)
+        if kind == "xml":
+            root = xml_root(head.head)
+            return root is not None and root.name in _invicti_xml.ROOTS
+        if kind == "json":
+            return _invicti_json.claims(head.head, "invicti")
+        return False
+
+    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+        yield from records_by_kind(
+            stream,
+            self.source,
+            xml=lambda rest: _invicti_xml.records(rest, source=self.source),
+            json=lambda head, rest: _invicti_json.records(head, rest, source=self.source),
+        )

@@ -1,0 +1,445 @@
+"""PlexTrac PTRAC report export (source ``ptrac``; the UI calls it "PlexTrac").
+
+A PTRAC file is one JSON object (api-notes §4.7): ``report_info``, ``flaws_array`` (findings with
+``flaw_id``, ``common_identifiers``, ``fields``/``risk_score`` and ``affected_assets`` keyed by
+asset id, each a copy of the client asset plus ``ports``/``locationUrl``/``vulnerableParameters``/
+``evidence``/``notes``/``status``), ``summary.ReportAssets`` (the report's client assets, keyed by
+id), ``evidence`` and ``client_info``.
+
+Mapping (see docs/sources.md (ptrac)): the file's own ``flaw_id`` is the finding id (else ``id``,
+else PlexTrac's title hash); severity is PlexTrac's own level; each affected asset gives one
+sighting per affected port (or one without a port) carrying the location URL, vulnerable
+parameters and, on its first sighting, the asset's code-sample evidence and notes. A finding with
+no affected asset is one sighting with no asset. Rich-text (HTML) description, recommendations and
+references become plain text. Status has no place on ``ScanFinding``, so it travels as the custom
+field ("status", value), like offlinecsv.
+
+Streaming: the file is read once with ijson events. Each ``flaws_array`` item and each
+``summary.ReportAssets`` entry is built as one small dict and mapped, whichever comes first in the
+file; findings refer to assets by name and the merger joins them in either order. This needs two
+prefixes in one pass, which ``_json.iter_items`` (one prefix) cannot do, hence the event loop here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import Any, BinaryIO, ClassVar
+
+import ijson
+
+from scanlift.parsers._lib import ids as _ids
+from scanlift.parsers._lib import severity as _severity
+from scanlift.parsers._lib import text as _text
+from scanlift.parsers._lib.json import _first_line, top_level_keys
+from scanlift.parsers._lib.replay import replay
+from scanlift.parsers.base import (
+    Evidence,
+    InvalidFile,
+    Port,
+    ScanAsset,
+    ScanFinding,
+    ScanRecord,
+    Score,
+    Severity,
+    Sniff,
+)
+
+SOURCE = "ptrac"
+
+#: Top-level keys of a PTRAC export.
+PTRAC_KEYS = frozenset({"report_info", "flaws_array", "summary", "evidence", "client_info"})
+
+_FLAW_PREFIX = "flaws_array.item"
+_ASSETS_PREFIX = "summary.ReportAssets"
+
+#: PTRAC ``sev``: the index of the severity in PlexTrac's list, most severe first.
+_SEV_INDEX = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFORMATIONAL)
+
+#: ``risk_score`` keys -> Score kind.
+_RISK_SCORE_KINDS = {
+    "CVSS4": "CVSS4",
+    "CVSS4_0": "CVSS4",
+    "CVSS3_1": "CVSS3_1",
+    "CVSS3": "CVSS3",
+    "CVSS3_0": "CVSS3",
+    "CVSS2": "CVSS2",
+    "CVSS": "CVSS2",
+}
+#: ``fields.scores`` keys -> Score kind (PlexTrac's "cvss" is CVSS v2).
+_FIELD_SCORE_KINDS = {
+    "cvss4": "CVSS4",
+    "cvss3_1": "CVSS3_1",
+    "cvss3": "CVSS3",
+    "cvss2": "CVSS2",
+    "cvss": "CVSS2",
+}
+
+_ASSET_TYPES = frozenset({"Workstation", "Server", "Network Device", "Application", "General"})
+_HTML_RE = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*|/[a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>")
+_VECTOR_PREFIX_RE = re.compile(r"^CVSS:\d\.\d/")
+
+
+class PtracParser:
+    source: ClassVar[str] = "ptrac"
+    label: ClassVar[str] = "PlexTrac PTRAC"
+
+    def sniff(self, head: Sniff) -> bool:
+        keys = top_level_keys(head.head)
+        if not keys:
+            return False
+        return "flaws_array" in keys or ("report_info" in keys and keys <= PTRAC_KEYS)
+
+    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+        index = 0
+        for kind, key, value in _sections(stream):
+            if kind == "flaw":
+                index += 1
+                yield from _flaw_records(value, index)
+            else:
+                asset = _report_asset(key, value)
+                if asset is not None:
+                    yield asset
+
+
+def _sections(stream: BinaryIO) -> Iterator[tuple[str, str, Any]]:
+    """Yield ("flaw", "", item) per flaws_array item and ("asset", id, doc) per ReportAssets entry."""
+    keys: list[str] = []
+    try:
+        events = iter(ijson.parse(_without_bom(stream), use_float=True))
+        first = next(events, None)
+        if first is None:
+            raise InvalidFile(SOURCE, "the file is empty")
+        if first[1] != "start_map":
+            raise InvalidFile(
+                SOURCE,
+                f"the top level is {_json_kind(first[1])}, expected an object with report_info, flaws_array",
+            )
+        for prefix, event, value in events:
+            if prefix == "" and event == "map_key":
+                keys.append(str(value))
+            elif prefix == "flaws_array" and event != "start_array" and event != "end_array":
+                raise InvalidFile(SOURCE, f"flaws_array is {_json_kind(event)}, expected a list of findings")
+            elif prefix == _FLAW_PREFIX:
+                yield "flaw", "", _build(events, event, value)
+            elif prefix == _ASSETS_PREFIX and event == "map_key":
+                _prefix, start, start_value = next(events)
+                yield "asset", str(value), _build(events, start, start_value)
+            elif prefix == f"{_ASSETS_PREFIX}.item":
+                yield "asset", "", _build(events, event, value)
+        if "flaws_array" not in keys:
+            raise InvalidFile(SOURCE, f"top-level keys are {_listed(keys)}; expected report_info and flaws_array")
+    except ijson.common.JSONError as exc:
+        problem = (
+            "truncated or malformed JSON" if isinstance(exc, ijson.common.IncompleteJSONError) else "malformed JSON"
+        )
+        if keys and not PTRAC_KEYS.intersection(keys):
+            # Another tool's JSON that this JSON library cannot even finish: name what was found.
+            raise InvalidFile(
+                SOURCE,
+                f"top-level keys are {_listed(keys)}; expected report_info and flaws_array ({problem})",
+            ) from None
+        raise InvalidFile(SOURCE, f"{problem} ({_first_line(exc)})") from None
+
+
+def _without_bom(stream: BinaryIO) -> BinaryIO:
+    """The stream without a leading UTF-8 BOM.
+
+    ``_json._BomSkipper`` cannot be used: ijson's first call is a ``read(0)`` probe, after which
+    the skipper no longer looks for the BOM.
+    """
+    head = b""
+    while len(head) < len(codecs.BOM_UTF8):
+        chunk = stream.read(len(codecs.BOM_UTF8) - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return replay(head.removeprefix(codecs.BOM_UTF8), stream)
+
+
+def _listed(keys: list[str]) -> str:
+    shown = ", ".join(keys[:10]) + (", …" if len(keys) > 10 else "")
+    return shown or "none"
+
+
+def _build(events: Iterator[tuple[str, str, Any]], event: str, value: Any) -> Any:
+    """The value that starts with (event, value), built from the following events."""
+    if event not in ("start_map", "start_array"):
+        return value
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    depth = 1
+    for _prefix, event, value in events:
+        builder.event(event, value)
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                break
+    return builder.value
+
+
+def _json_kind(event: str) -> str:
+    return {"start_map": "an object", "start_array": "a list", "null": "null"}.get(event, f"a {event}")
+
+
+def _flaw_records(flaw: Any, index: int) -> Iterator[ScanRecord]:
+    if not isinstance(flaw, dict):
+        raise InvalidFile(SOURCE, f"flaws_array item {index} is {type(flaw).__name__}, expected an object")
+    own_id = _id_text(flaw.get("flaw_id")) or _id_text(flaw.get("id"))
+    where = f"flaws_array item {index}" + (f" (flaw_id {own_id})" if own_id else "")
+    title = _string(flaw.get("title")).strip()
+    if not title:
+        raise InvalidFile(SOURCE, f"{where} has no title")
+    identifiers = flaw.get("common_identifiers")
+    identifiers = identifiers if isinstance(identifiers, dict) else {}
+    finding = ScanFinding(
+        flaw_id=own_id or _ids.title_flaw_id(title),
+        title=title,
+        severity=_severity_of(flaw, where),
+        description=_rich_text(flaw.get("description")),
+        recommendations=_rich_text(flaw.get("recommendations")),
+        references=_text.split_lines(_rich_text(_value_text(flaw.get("references")))),
+        cves=_cves(identifiers.get("CVE")),
+        cwes=_cwes(identifiers.get("CWE")),
+        scores=_scores(flaw),
+        tags=_strings(flaw.get("tags")),
+        fields=_fields(flaw),
+    )
+    code_samples = _evidence(identifiers.get("code_samples"))
+    affected = flaw.get("affected_assets")
+    entries = list(affected.items()) if isinstance(affected, dict) else list(enumerate(affected or []))
+    if not entries:
+        yield dataclasses.replace(finding, evidence=code_samples)
+        return
+    for position, (key, doc) in enumerate(entries):
+        if not isinstance(doc, dict):
+            raise InvalidFile(SOURCE, f"{where}: affected asset {key} is {type(doc).__name__}, expected an object")
+        name = _string(doc.get("asset")).strip() or str(key)
+        yield _asset(name, doc)
+        evidence = _evidence(doc.get("evidence"))
+        notes = _text.clean(_string(doc.get("notes")))
+        if notes:
+            evidence += (Evidence(caption="Affected asset notes", code=notes),)
+        if position == 0:
+            evidence = code_samples + evidence
+        sighting = dataclasses.replace(
+            finding,
+            asset=name,
+            location_url=_string(doc.get("locationUrl")).strip(),
+            vulnerable_parameters=_strings(doc.get("vulnerableParameters")),
+        )
+        ports = _ports(doc.get("ports"))
+        if not ports:
+            yield dataclasses.replace(sighting, evidence=evidence)
+        for number, port in enumerate(ports):
+            yield dataclasses.replace(sighting, port=port, evidence=evidence if number == 0 else ())
+
+
+def _severity_of(flaw: dict[str, Any], where: str) -> Severity:
+    label = _string(flaw.get("severity")).strip()
+    if label:
+        level = _severity.from_label(label)
+        if level is None:
+            allowed = ", ".join(s.value for s in Severity)
+            raise InvalidFile(SOURCE, f"{where}: severity {label!r} is not one of {allowed}")
+        return level
+    sev = flaw.get("sev")
+    if isinstance(sev, int) and not isinstance(sev, bool) and 0 <= sev < len(_SEV_INDEX):
+        return _SEV_INDEX[sev]
+    return Severity.INFORMATIONAL
+
+
+def _cves(entries: Any) -> tuple[str, ...]:
+    names = [_string(e.get("name")) if isinstance(e, dict) else _string(e) for e in _list(entries)]
+    return _ids.find_cves(*names)
+
+
+def _cwes(entries: Any) -> tuple[int, ...]:
+    found: list[int | None] = []
+    for entry in _list(entries):
+        if isinstance(entry, dict):
+            number = entry.get("id")
+            found.append(number if isinstance(number, int) else _ids.parse_cwe(_string(entry.get("name"))))
+        else:
+            found.append(_ids.parse_cwe(_string(entry)))
+    return tuple(dict.fromkeys(c for c in found if c is not None))
+
+
+def _scores(flaw: dict[str, Any]) -> tuple[Score, ...]:
+    scores: list[Score] = []
+    fields = flaw.get("fields")
+    field_scores = fields.get("scores") if isinstance(fields, dict) else None
+    if isinstance(field_scores, dict):
+        for key, entry in field_scores.items():
+            kind = _FIELD_SCORE_KINDS.get(str(key).lower())
+            if kind is None or not isinstance(entry, dict):
+                continue
+            vector, value = _string(entry.get("calculation")).strip(), _number_text(entry.get("value"))
+            if kind == "CVSS3" and vector.startswith("CVSS:3.1/"):
+                kind = "CVSS3_1"
+            if vector or value:
+                scores.append(Score(kind=kind, vector=vector, score=value))
+    risk_score = flaw.get("risk_score")
+    if isinstance(risk_score, dict):
+        for key, entry in risk_score.items():
+            kind = _RISK_SCORE_KINDS.get(str(key).upper())
+            if kind is None or not isinstance(entry, dict):
+                continue
+            vector, value = _string(entry.get("vector")).strip(), _number_text(entry.get("overall"))
+            if vector or value not in ("", "0", "0.0"):
+                scores.append(Score(kind=kind, vector=vector, score=value))
+    unique: dict[tuple[str, str, str], Score] = {}
+    for score in scores:
+        unique.setdefault((score.kind, _VECTOR_PREFIX_RE.sub("", score.vector), _score_key(score.score)), score)
+    return tuple(unique.values())
+
+
+def _score_key(value: str) -> str:
+    try:
+        return str(float(value))
+    except ValueError:
+        return value
+
+
+def _fields(flaw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    fields: list[tuple[str, str]] = []
+    status = _string(flaw.get("status")).strip()
+    fields.append(("status", status or "Open"))
+    sub_status = _string(flaw.get("subStatus")).strip()
+    if sub_status:
+        fields.append(("subStatus", sub_status))
+    custom = flaw.get("fields")
+    if isinstance(custom, dict):
+        for key, entry in custom.items():
+            if key == "scores":
+                general = entry.get("general") if isinstance(entry, dict) else None
+                if isinstance(general, dict):
+                    fields += [
+                        (label, text)
+                        for label, text in (
+                            ("General Score", _number_text(general.get("value"))),
+                            ("General Score Label", _string(general.get("label")).strip()),
+                            ("General Score Calculation", _string(general.get("calculation")).strip()),
+                        )
+                        if text
+                    ]
+                continue
+            if isinstance(entry, dict):
+                label = _string(entry.get("label")).strip() or str(key)
+                value = _rich_text(_value_text(entry.get("value")))
+            else:
+                label, value = str(key), _rich_text(_value_text(entry))
+            if value:
+                fields.append((label, value))
+    return tuple(fields)
+
+
+def _evidence(entries: Any) -> tuple[Evidence, ...]:
+    """Code-sample evidence ({caption, code, …}); other shapes (ids, images) carry no text to keep."""
+    evidence = []
+    for entry in _list(entries):
+        if isinstance(entry, dict):
+            code = _string(entry.get("code"))
+            if code.strip():
+                evidence.append(Evidence(caption=_string(entry.get("caption")).strip(), code=code))
+    return tuple(evidence)
+
+
+def _report_asset(key: str, doc: Any) -> ScanAsset | None:
+    if not isinstance(doc, dict):
+        raise InvalidFile(
+            SOURCE, f"summary.ReportAssets entry {key or '?'} is {type(doc).__name__}, expected an object"
+        )
+    name = _string(doc.get("asset")).strip() or key or _string(doc.get("id")).strip()
+    return _asset(name, doc) if name else None
+
+
+def _asset(name: str, doc: dict[str, Any]) -> ScanAsset:
+    fqdn = _string(doc.get("host_fqdn")).strip()
+    dns_name = _string(doc.get("dns_name")).strip()
+    if not fqdn and dns_name != "DNS Name":  # the Asset object's placeholder default
+        fqdn = dns_name
+    asset_type = _string(doc.get("type")).strip()
+    return ScanAsset(
+        name=name,
+        ips=_strings(doc.get("knownIps")),
+        hostname=_string(doc.get("hostname")).strip(),
+        fqdn=fqdn,
+        netbios=_string(doc.get("netbios_name")).strip(),
+        mac=_string(doc.get("mac_address")).strip(),
+        operating_system=" / ".join(_strings(doc.get("operating_system"))),
+        type=asset_type if asset_type in _ASSET_TYPES else "",
+        description=_rich_text(doc.get("description")),
+        ports=_ports(doc.get("ports")),
+    )
+
+
+def _ports(value: Any) -> tuple[Port, ...]:
+    items = list(value.items()) if isinstance(value, dict) else [("", p) for p in _list(value)]
+    ports = []
+    for key, port in items:
+        if not isinstance(port, dict):
+            continue
+        number = _id_text(port.get("number")) or str(key).strip()
+        if number:
+            ports.append(
+                Port(
+                    number=number,
+                    protocol=(_string(port.get("protocol")).strip() or "tcp").lower(),
+                    service=_string(port.get("service")).strip(),
+                    version=_string(port.get("version")).strip(),
+                )
+            )
+    return tuple(ports)
+
+
+def _rich_text(value: Any) -> str:
+    """PlexTrac rich text (HTML from its editor) as plain text; plain text is only cleaned."""
+    text = _string(value)
+    return _text.html_to_text(text) if _HTML_RE.search(text) else _text.clean(text)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return _ids.unique(value.split(","))
+    return _ids.unique(_string(v) for v in _list(value))
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _string(value: Any) -> str:
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return value if isinstance(value, str) else _number_text(value)
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(_string(v) for v in value if _string(v))
+    return _string(value)
+
+
+def _number_text(value: Any) -> str:
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{value:.1f}"
+    return str(value).strip()
+
+
+def _id_text(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, str)):
+        return str(value).strip()
+    return ""
