@@ -45,8 +45,7 @@ from scanlift.findings.locks import lock_for_merge
 from scanlift.findings.merge import MergeTarget, ReportMerger
 from scanlift.imports.spool import RecordSpool
 from scanlift.imports.tasks import GC_THRESHOLDS
-from scanlift.parsers.registry import parser_for
-from scanlift.parsers.safety import check_head
+from scanlift.parsers.runner import parse_stream
 
 #: Parents first, so that the foreign keys hold at every row.
 BULK_TABLES = ("affected_assets", "affected_asset_ports", "evidence")
@@ -80,8 +79,7 @@ def _merge_only(db: Database, path: Path, spool_dir: str) -> dict[str, float]:
         ensure_tenant(session, 0)
     client_id, report_id = new_report(db, client_name="floor", report_name="floor")
     with RecordSpool(spool_dir) as spool, path.open("rb") as handle:
-        _head, stream = check_head(handle, source="nessus")
-        for record in parser_for("nessus").parse(stream):
+        for record in parse_stream(handle, source="nessus"):
             spool.append(record)
         with db.session() as session:
             lock_for_merge(session, client_id, slots=1, wait=True)

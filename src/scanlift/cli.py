@@ -262,24 +262,15 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from scanlift.parsers._lib.sniff import HEAD_BYTES
-    from scanlift.parsers.base import InvalidFile, Sniff
-    from scanlift.parsers.detect import UndetectedFormat, detect
-    from scanlift.parsers.registry import UnknownSource, UnsupportedSource, parser_for
-    from scanlift.parsers.safety import check_head
+    from scanlift.errors import UserError
+    from scanlift.parsers.runner import parse_stream
 
     try:
         with args.file.open("rb") as handle:
-            if args.source and args.source != "auto":
-                parser = parser_for(args.source)
-            else:
-                parser = detect(Sniff(handle.read(HEAD_BYTES), args.file.name))
-                handle.seek(0)
-            _head, stream = check_head(handle, source=parser.source)
-            for record in parser.parse(stream):
+            for record in parse_stream(handle, source=args.source or "auto", filename=args.file.name):
                 payload = {"record": type(record).__name__, **dataclasses.asdict(record)}
                 sys.stdout.write(json.dumps(payload, default=str) + "\n")
-    except (InvalidFile, UndetectedFormat, UnknownSource, UnsupportedSource) as exc:
+    except UserError as exc:
         print(f"scanlift: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -14,7 +14,13 @@ class ScanliftError(Exception):
         self.details = details
 
 
-class BadRequest(ScanliftError):
+class UserError(ScanliftError):
+    """The caller's request or file is at fault: the message is shown to them as it is."""
+
+    status_code = 400
+
+
+class BadRequest(UserError):
     status_code = 400
 
 

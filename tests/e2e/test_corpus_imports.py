@@ -19,8 +19,7 @@ import pytest
 
 from scanlift.client import ImportClient, ImportOutcome
 from scanlift.parsers.base import ScanAsset, ScanFinding
-from scanlift.parsers.registry import parser_for
-from scanlift.parsers.safety import check_head
+from scanlift.parsers.runner import parse_stream
 from tests.conftest import CORPUS_DIR
 from tests.support.corpus import EXPECTED_ERRORS, FOLDER_SOURCES, OTHER_PRODUCTS, corpus_files, cves_an_import_must_keep
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, running_server
@@ -90,8 +89,7 @@ def _expected(name: str) -> tuple[set[str], set[str]]:
     flaw_ids: set[str] = set()
     assets: set[str] = set()
     with path.open("rb") as handle:
-        _head, stream = check_head(handle, source=source)
-        for record in parser_for(source).parse(stream):
+        for record in parse_stream(handle, source=source):
             if isinstance(record, ScanFinding):
                 flaw_ids.add(record.flaw_id)
                 if record.asset:

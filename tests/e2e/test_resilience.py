@@ -18,8 +18,7 @@ from bench.gen_nessus import generate
 
 from scanlift.client import ImportClient
 from scanlift.parsers.base import ScanFinding
-from scanlift.parsers.registry import parser_for
-from scanlift.parsers.safety import check_head
+from scanlift.parsers.runner import parse_stream
 from tests.support.postgres_server import running_postgres
 from tests.support.profiles import PG_S3_RABBITMQ, PG_S3_REDIS, profile_env
 from tests.support.seaweed import SeaweedS3, running_seaweed
@@ -154,8 +153,7 @@ def _assert_promptly_not_ready(server: RunningServer, *, failing: str) -> None:
 
 def _sightings(path: Path) -> list[ScanFinding]:
     with path.open("rb") as handle:
-        _head, stream = check_head(handle, source="nessus")
-        return [r for r in parser_for("nessus").parse(stream) if isinstance(r, ScanFinding)]
+        return [r for r in parse_stream(handle, source="nessus") if isinstance(r, ScanFinding)]
 
 
 def _flaw_ids(path: Path) -> set[str]:

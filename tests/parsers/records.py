@@ -5,16 +5,24 @@ from __future__ import annotations
 import gc
 import io
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from scanlift.parsers._lib.replay import Readable
 from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import Parser, ScanAsset, ScanFinding, ScanRecord, Sniff
+from scanlift.parsers.runner import parse_stream
+
+
+def run_parser(parser: Parser, stream: Readable) -> Iterator[ScanRecord]:
+    """The records of ``stream`` as an import with ``parser``'s source reads them: through the runner."""
+    return parse_stream(stream, source=parser.source, parser=parser)
 
 
 def parse_file(parser: Parser, path: Path) -> list[ScanRecord]:
     with path.open("rb") as stream:
-        return list(parser.parse(stream))
+        return list(run_parser(parser, stream))
 
 
 def sniffs(parser: Parser, path: Path) -> bool:
@@ -29,7 +37,7 @@ def peak_parse_memory(parser: Parser, path: Path) -> tuple[int, int]:
     tracemalloc.start()
     try:
         with path.open("rb") as stream:
-            for _ in parser.parse(stream):
+            for _ in run_parser(parser, stream):
                 count += 1
         return count, tracemalloc.get_traced_memory()[1]
     finally:

@@ -20,7 +20,7 @@ from lxml import etree
 from scanlift.parsers._lib.ids import title_flaw_id
 from scanlift.parsers.acunetix import AcunetixParser
 from scanlift.parsers.base import InvalidFile, Severity, Sniff
-from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, sniffs
+from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, run_parser, sniffs
 
 PARSER = AcunetixParser()
 
@@ -295,10 +295,10 @@ def test_wrong_json_names_the_top_level_keys(corpus_dir: Path) -> None:
 def test_json_entry_without_name_or_type_is_invalid() -> None:
     data = b'{"Generated": "x", "Target": {}, "Vulnerabilities": [{"Url": "http://a.test/"}]}'
     with pytest.raises(InvalidFile, match=r"vulnerability 1 has neither a Name nor a Type"):
-        list(PARSER.parse(io.BytesIO(data)))
+        list(run_parser(PARSER, io.BytesIO(data)))
 
 
 def test_bom_is_accepted(corpus_dir: Path) -> None:
     data = b"\xef\xbb\xbf" + _path(corpus_dir, "acunetix360_one_finding.json").read_bytes()
     assert PARSER.sniff(Sniff(data))
-    assert len(findings_of(list(PARSER.parse(io.BytesIO(data))))) == 1
+    assert len(findings_of(list(run_parser(PARSER, io.BytesIO(data))))) == 1

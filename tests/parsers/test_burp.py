@@ -22,7 +22,7 @@ from lxml import etree
 from scanlift.parsers.base import InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.burp import BurpParser
 from scanlift.parsers.burphtml import BurpHtmlParser
-from tests.parsers.records import CountingReader, assets_of, findings_of, parse_file
+from tests.parsers.records import CountingReader, assets_of, findings_of, parse_file, run_parser
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 XML_FILES = sorted(p.name for p in (CORPUS / "burp").glob("*.xml"))
@@ -176,7 +176,7 @@ def test_xml_yields_before_reading_the_whole_file(corpus_dir: Path) -> None:
     path = corpus_dir / "burp" / "issue4399.xml"
     with path.open("rb") as raw:
         counting = CountingReader(raw)
-        first = next(iter(parser.parse(counting)))
+        first = next(iter(run_parser(parser, counting)))
         assert first is not None
         assert counting.consumed < path.stat().st_size / 2
 
@@ -388,7 +388,7 @@ def test_wrong_json_names_the_keys(corpus_dir: Path) -> None:
 )
 def test_invalid_inputs(data: bytes, expected: str) -> None:
     with pytest.raises(InvalidFile, match=re.escape(expected)):
-        list(parser.parse(io.BytesIO(data)))
+        list(run_parser(parser, io.BytesIO(data)))
 
 
 def test_sniff_needs_the_burp_version_attribute() -> None:
@@ -397,7 +397,7 @@ def test_sniff_needs_the_burp_version_attribute() -> None:
 
 
 def test_export_without_issues_is_empty() -> None:
-    assert list(parser.parse(io.BytesIO(b'<issues burpVersion="2023.1" exportTime="x"/>'))) == []
+    assert list(run_parser(parser, io.BytesIO(b'<issues burpVersion="2023.1" exportTime="x"/>'))) == []
 
 
 def test_unencoded_request_is_kept_as_text() -> None:
@@ -408,7 +408,7 @@ def test_unencoded_request_is_kept_as_text() -> None:
         b"<requestresponse><request>GET /a HTTP/1.1\r\nHost: 10.0.0.5</request></requestresponse>"
         b"</issue></issues>"
     )
-    records = list(parser.parse(io.BytesIO(data)))
+    records = list(run_parser(parser, io.BytesIO(data)))
     [asset] = assets_of(records)
     assert (asset.name, asset.ips, asset.fqdn) == ("10.0.0.5", ("10.0.0.5",), "")
     [finding] = findings_of(records)

@@ -20,7 +20,7 @@ import pytest
 from scanlift.parsers.base import InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.burp import BurpParser
 from scanlift.parsers.burphtml import BurpHtmlParser
-from tests.parsers.records import CountingReader, assets_of, findings_of, parse_file
+from tests.parsers.records import CountingReader, assets_of, findings_of, parse_file, run_parser
 
 ENTERPRISE_FILES = ["many_vulns.html", "many_vulns_updated_format.html"]
 PRO_FIXTURE = Path(__file__).parent / "fixtures" / "burphtml" / "pro_scanner_report.html"
@@ -156,7 +156,7 @@ def test_yields_before_reading_the_whole_file(corpus_dir: Path, name: str) -> No
     path = corpus_dir / "burp_suite_dast" / name
     with path.open("rb") as raw:
         counting = CountingReader(raw)
-        assert next(iter(parser.parse(counting))) is not None
+        assert next(iter(run_parser(parser, counting))) is not None
         assert counting.consumed < path.stat().st_size
 
 
@@ -216,7 +216,7 @@ def test_pro_spot_checks() -> None:
 
 def test_declared_charset_is_honoured() -> None:
     markup = PRO_FIXTURE.read_text(encoding="utf-8").replace("<title>", '<meta charset="windows-1252"><title>', 1)
-    findings = findings_of(list(parser.parse(io.BytesIO(markup.encode("cp1252")))))
+    findings = findings_of(list(run_parser(parser, io.BytesIO(markup.encode("cp1252")))))
     assert _pairs(findings[0])[1].endswith("Results for café")
 
 
@@ -275,9 +275,9 @@ def test_burp_xml_is_invalid_here(corpus_dir: Path) -> None:
 )
 def test_invalid_inputs(data: bytes, expected: str) -> None:
     with pytest.raises(InvalidFile, match=re.escape(expected)):
-        list(parser.parse(io.BytesIO(data)))
+        list(run_parser(parser, io.BytesIO(data)))
 
 
 def test_report_without_issues_is_empty() -> None:
     markup = b"<html><head><title>Burp Scanner Report</title></head><body><div id='container'></div></body></html>"
-    assert list(parser.parse(io.BytesIO(markup))) == []
+    assert list(run_parser(parser, io.BytesIO(markup))) == []

@@ -25,7 +25,7 @@ from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import Evidence, InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.checkmarx import DESCRIPTION, CheckmarxParser
 from scanlift.parsers.registry import PARSERS
-from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, unseekable
+from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, run_parser, unseekable
 
 PARSER = CheckmarxParser()
 
@@ -227,10 +227,10 @@ def test_non_ascii_characters_survive(corpus_dir: Path) -> None:
 
 def test_non_seekable_stream(corpus_dir: Path) -> None:
     path = corpus_dir / "checkmarx/multiple_findings_same_query_id.xml"
-    streamed = list(PARSER.parse(unseekable(path.read_bytes())))
+    streamed = list(run_parser(PARSER, unseekable(path.read_bytes())))
     assert streamed == parse_file(PARSER, path)
     report = corpus_dir / "checkmarx/sample_report.json"
-    assert list(PARSER.parse(unseekable(report.read_bytes()))) == parse_file(PARSER, report)
+    assert list(run_parser(PARSER, unseekable(report.read_bytes()))) == parse_file(PARSER, report)
 
 
 # --- Checkmarx scan report JSON ------------------------------------------------------------------

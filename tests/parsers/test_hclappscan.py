@@ -16,7 +16,7 @@ from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.hclappscan import HclAppScanParser
-from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser, unseekable
 
 PARSER = HclAppScanParser()
 
@@ -97,7 +97,7 @@ def test_json_upload_is_named(corpus_dir: Path) -> None:
 def test_truncated_file_is_invalid(corpus_dir: Path) -> None:
     data = (corpus_dir / "appscan/issue_9279.xml").read_bytes()[:200_000]
     with pytest.raises(InvalidFile, match="truncated"):
-        list(PARSER.parse(io.BytesIO(data)))
+        list(run_parser(PARSER, io.BytesIO(data)))
 
 
 @pytest.mark.parametrize("name", ["appscan/no_findings.xml", "hcl_asoc_sast/no_issues.xml"])
@@ -228,7 +228,7 @@ def _document(groups_first: bool) -> bytes:
 
 @pytest.mark.parametrize("groups_first", [True, False])
 def test_items_resolve_whatever_the_group_order(groups_first: bool) -> None:
-    records = list(PARSER.parse(io.BytesIO(_document(groups_first))))
+    records = list(run_parser(PARSER, io.BytesIO(_document(groups_first))))
     (finding,) = findings_of(records)
     assert finding.flaw_id == "attX"
     assert finding.title == "X Issue"
@@ -248,8 +248,8 @@ def test_items_resolve_whatever_the_group_order(groups_first: bool) -> None:
 
 def test_non_seekable_stream(corpus_dir: Path) -> None:
     path = corpus_dir / "ibm_app/testfire.xml"
-    streamed = list(PARSER.parse(unseekable(path.read_bytes())))
+    streamed = list(run_parser(PARSER, unseekable(path.read_bytes())))
     assert streamed == parse_file(PARSER, path)
     json = (corpus_dir / "checkmarx/multiple_findings.json").read_bytes()
     with pytest.raises(InvalidFile, match="JSON"):
-        list(PARSER.parse(unseekable(json)))
+        list(run_parser(PARSER, unseekable(json)))

@@ -22,7 +22,7 @@ from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, Severity, Sniff
 from scanlift.parsers.invicti import InvictiParser
-from tests.parsers.records import assets_of, findings_of, parse_file, sniffs
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser, sniffs
 
 PARSER = InvictiParser()
 FIXTURES = Path(__file__).parent / "fixtures" / "invicti"
@@ -126,7 +126,7 @@ def test_json_empty_report(corpus_dir: Path) -> None:
 def test_json_with_bom(corpus_dir: Path) -> None:
     data = b"\xef\xbb\xbf" + (corpus_dir / "invicti" / "invicti_one_finding.json").read_bytes()
     assert PARSER.sniff(Sniff(data))
-    [finding] = findings_of(list(PARSER.parse(io.BytesIO(data))))
+    [finding] = findings_of(list(run_parser(PARSER, io.BytesIO(data))))
     assert finding.flaw_id == "CookieNotMarkedAsHttpOnly"
 
 
@@ -196,7 +196,9 @@ def test_enterprise_xml_mapping(corpus_dir: Path) -> None:
 
 
 def test_not_well_formed_2016_export_is_a_clear_invalid_file(corpus_dir: Path) -> None:
-    with pytest.raises(InvalidFile, match=r"invalid invicti file: vulnerability [67] could not be read: not well-formed"):
+    with pytest.raises(
+        InvalidFile, match=r"invalid invicti file: vulnerability [67] could not be read: not well-formed"
+    ):
         parse_file(PARSER, corpus_dir / BROKEN_XML)
 
 
@@ -288,4 +290,4 @@ def test_wrong_json_names_the_top_level_keys(corpus_dir: Path) -> None:
 def test_truncated_json_is_invalid(corpus_dir: Path) -> None:
     data = (corpus_dir / "invicti" / "invicti_many_findings.json").read_bytes()[:20000]
     with pytest.raises(InvalidFile, match=r"invalid invicti file: truncated or malformed JSON"):
-        list(PARSER.parse(io.BytesIO(data)))
+        list(run_parser(PARSER, io.BytesIO(data)))

@@ -11,7 +11,7 @@ from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, Severity, Sniff
 from scanlift.parsers.nessus import NessusParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser
 
 NESSUS_XML = [
     "issue_6992.nessus",
@@ -108,7 +108,7 @@ def test_severity_rule(severity: str | None, risk_factor: str, expected: Severit
         f'<ReportItem port="0" svc_name="general" protocol="tcp"{attribute} pluginID="1" pluginName="p">'
         f"<risk_factor>{risk_factor}</risk_factor></ReportItem></ReportHost></Report></NessusClientData_v2>"
     ).encode()
-    (finding,) = findings_of(list(PARSER.parse(io.BytesIO(document))))
+    (finding,) = findings_of(list(run_parser(PARSER, io.BytesIO(document))))
     assert finding.severity is expected
 
 
@@ -116,7 +116,7 @@ def test_wrong_root_names_what_was_found() -> None:
     with pytest.raises(
         InvalidFile, match=r"invalid nessus file: root element is <issues>, expected <NessusClientData_v2>"
     ):
-        list(PARSER.parse(io.BytesIO(b"<issues><issue/></issues>")))
+        list(run_parser(PARSER, io.BytesIO(b"<issues><issue/></issues>")))
 
 
 def test_sniff(corpus_dir: Path) -> None:

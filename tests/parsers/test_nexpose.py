@@ -17,7 +17,7 @@ from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.nexpose import NexposeParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nexpose"
 CORPUS_FILES = ("dns.xml", "many_vulns.xml", "no_vuln.xml", "report_auth.xml")
@@ -207,7 +207,7 @@ def test_memory_does_not_grow_with_the_number_of_sightings() -> None:
         data = _synthetic_report(nodes)
         tracemalloc.start()
         try:
-            count = sum(1 for _ in parser.parse(io.BytesIO(data)))
+            count = sum(1 for _ in run_parser(parser, io.BytesIO(data)))
             _, peak_bytes = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
@@ -274,4 +274,4 @@ def test_wrong_format_names_what_was_found(corpus_dir: Path) -> None:
 
 def test_not_xml_is_invalid() -> None:
     with pytest.raises(InvalidFile, match="invalid nexpose file: not XML"):
-        list(parser.parse(io.BytesIO(b"IP,Hostname\n1.2.3.4,x\n")))
+        list(run_parser(parser, io.BytesIO(b"IP,Hostname\n1.2.3.4,x\n")))

@@ -19,7 +19,7 @@ from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import InvalidFile, Severity, Sniff
 from scanlift.parsers.nodeware import NodewareParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser
 
 PARSER = NodewareParser()
 HANDMADE = Path(__file__).parent / "fixtures" / "nodeware" / "handmade_findings.json"
@@ -92,15 +92,15 @@ def test_missing_documented_keys_are_listed() -> None:
     with pytest.raises(
         InvalidFile, match=r"item 2 is missing required key\(s\) title, severity \(its keys are name, risk\)"
     ):
-        list(PARSER.parse(io.BytesIO(data)))
+        list(run_parser(PARSER, io.BytesIO(data)))
 
 
 def test_unknown_severity_is_refused_not_guessed() -> None:
     with pytest.raises(InvalidFile, match="item 1 has severity 7, expected one of Critical"):
-        list(PARSER.parse(io.BytesIO(b'[{"title": "A", "severity": 7}]')))
+        list(run_parser(PARSER, io.BytesIO(b'[{"title": "A", "severity": 7}]')))
 
 
 def test_empty_array_and_empty_file() -> None:
-    assert list(PARSER.parse(io.BytesIO(b"[]"))) == []
+    assert list(run_parser(PARSER, io.BytesIO(b"[]"))) == []
     with pytest.raises(InvalidFile, match="the file is empty"):
-        list(PARSER.parse(io.BytesIO(b"")))
+        list(run_parser(PARSER, io.BytesIO(b"")))

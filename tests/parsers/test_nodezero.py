@@ -18,7 +18,7 @@ import pytest
 
 from scanlift.parsers.base import InvalidFile, Severity
 from scanlift.parsers.nodezero import NodeZeroParser
-from tests.parsers.records import assets_of, findings_of, parse_file, sniffs
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser, sniffs
 
 PARSER = NodeZeroParser()
 HANDMADE = Path(__file__).parent / "fixtures" / "nodezero" / "handmade_weaknesses.csv"
@@ -103,17 +103,17 @@ def test_wrong_format_lists_the_missing_columns(corpus_dir: Path) -> None:
 
 def test_header_only_file_of_another_tool_is_refused() -> None:
     with pytest.raises(InvalidFile, match="missing required columns"):
-        list(PARSER.parse(io.BytesIO(b"Weakness,Severity,Host\n")))
+        list(run_parser(PARSER, io.BytesIO(b"Weakness,Severity,Host\n")))
 
 
 def test_header_only_weaknesses_file_is_empty() -> None:
-    assert list(PARSER.parse(io.BytesIO(b"vuln_id,vuln_name,severity,ip\n"))) == []
+    assert list(run_parser(PARSER, io.BytesIO(b"vuln_id,vuln_name,severity,ip\n"))) == []
 
 
 def test_unknown_severity_is_refused_not_guessed() -> None:
     data = b"vuln_id,vuln_name,severity,ip\nH3-1,Thing,SEVERE,10.0.0.1\n"
     with pytest.raises(InvalidFile, match="data row 1 has severity 'SEVERE'"):
-        list(PARSER.parse(io.BytesIO(data)))
+        list(run_parser(PARSER, io.BytesIO(data)))
 
 
 def test_xml_is_refused(corpus_dir: Path) -> None:

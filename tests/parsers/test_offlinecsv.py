@@ -17,7 +17,7 @@ import pytest
 from scanlift.parsers._lib.ids import title_flaw_id
 from scanlift.parsers.base import InvalidFile, ScanFinding, ScanRecord, Severity, Sniff
 from scanlift.parsers.offlinecsv import OfflineCsvParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser
 
 FIXTURES = Path(__file__).parent / "fixtures" / "offlinecsv"
 VALID = [FIXTURES / "template.csv", FIXTURES / "excel_crlf_bom.csv"]
@@ -29,7 +29,7 @@ HEADER = "title,severity,status,description,recommendations,references,affected_
 
 
 def parse_text(text: str) -> list[ScanRecord]:
-    return list(PARSER.parse(io.BytesIO(text.encode("utf-8"))))
+    return list(run_parser(PARSER, io.BytesIO(text.encode("utf-8"))))
 
 
 def dict_rows(path: Path) -> list[dict[str, str]]:

@@ -17,7 +17,7 @@ from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.openvas import OpenVasParser
-from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser, unseekable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openvas"
 XML_FILES = ("many_vuln.xml", "no_vuln.xml", "one_vuln.xml", "report_detail_v2.xml")
@@ -209,7 +209,7 @@ def test_legacy_layout_and_host_details() -> None:
 def test_non_seekable_stream() -> None:
     stream = unseekable((FIXTURES / "handmade_legacy_omp.xml").read_bytes(), chunk=7)
     assert not stream.seekable()
-    assert len(findings_of(list(parser.parse(stream)))) == 3
+    assert len(findings_of(list(run_parser(parser, stream)))) == 3
 
 
 def test_sniff_accepts_every_sample(corpus_dir: Path) -> None:
@@ -243,6 +243,6 @@ def test_wrong_format_names_what_was_found(corpus_dir: Path) -> None:
     with pytest.raises(InvalidFile, match=r"missing required columns: IP, NVT OID, NVT Name"):
         parse_file(parser, corpus_dir / "nessus" / "nessus_many_vuln.csv")
     with pytest.raises(InvalidFile, match=r"neither XML nor a CSV results file \(the content starts with '\{'"):
-        list(parser.parse(io.BytesIO(b'{"results": []}')))
+        list(run_parser(parser, io.BytesIO(b'{"results": []}')))
     with pytest.raises(InvalidFile, match="the file is empty"):
-        list(parser.parse(io.BytesIO(b"  \n")))
+        list(run_parser(parser, io.BytesIO(b"  \n")))

@@ -21,7 +21,7 @@ from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.owaspzap import OwaspZapParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser
 
 PARSER = OwaspZapParser()
 FIXTURES = Path(__file__).parent / "fixtures" / "owaspzap"
@@ -323,20 +323,20 @@ def test_wrong_json_names_the_top_level_keys(corpus_dir: Path) -> None:
 
 def test_an_array_of_other_objects_is_refused() -> None:
     with pytest.raises(InvalidFile, match=r"item 1 is not a ZAP API alert \(keys: id, name\)"):
-        list(PARSER.parse(io.BytesIO(b'[{"id": 1, "name": "x"}]')))
+        list(run_parser(PARSER, io.BytesIO(b'[{"id": 1, "name": "x"}]')))
 
 
 def test_truncated_json_is_invalid(corpus_dir: Path) -> None:
     data = _zap(corpus_dir, "sshniro_zap2.8.0_report_json.json").read_bytes()[:5000]
     with pytest.raises(InvalidFile, match=r"invalid owaspzap file: truncated or malformed JSON"):
-        list(PARSER.parse(io.BytesIO(data)))
+        list(run_parser(PARSER, io.BytesIO(data)))
 
 
 def test_neither_xml_nor_json(corpus_dir: Path) -> None:
     with pytest.raises(InvalidFile, match=r"invalid owaspzap file: neither XML nor JSON"):
         parse_file(PARSER, corpus_dir / "nessus" / "nessus_new.csv")
     with pytest.raises(InvalidFile, match=r"the file is empty"):
-        list(PARSER.parse(io.BytesIO(b"")))
+        list(run_parser(PARSER, io.BytesIO(b"")))
 
 
 def test_findings_are_scan_findings_with_stable_ids(corpus_dir: Path) -> None:

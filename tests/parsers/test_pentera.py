@@ -21,7 +21,7 @@ import pytest
 from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.pentera import PenteraParser
-from tests.parsers.records import assets_of, findings_of, parse_file, unseekable
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser, unseekable
 
 PARSER = PenteraParser()
 FIXTURES = Path(__file__).parent / "fixtures" / "pentera"
@@ -121,7 +121,7 @@ def test_unknown_target_falls_back_to_found_on() -> None:
 )
 def test_severity_buckets(score: Any, expected: Severity) -> None:
     data = {"hosts": [], "vulnerabilities": [{"name": "X", "severity": score}]}
-    (finding,) = findings_of(list(PARSER.parse(io.BytesIO(json.dumps(data).encode()))))
+    (finding,) = findings_of(list(run_parser(PARSER, io.BytesIO(json.dumps(data).encode()))))
     assert finding.severity is expected
 
 
@@ -137,7 +137,7 @@ def test_hosts_carry_their_details() -> None:
 
 def test_non_seekable_stream_is_read(tmp_path: Path) -> None:
     data = (FIXTURES / "handmade_vulnerabilities_first.json").read_bytes()
-    records = list(PARSER.parse(unseekable(data)))
+    records = list(run_parser(PARSER, unseekable(data)))
     assert [f.asset for f in findings_of(records)] == ["10.0.0.5", "10.0.0.6", "10.0.0.5"]
 
 
@@ -169,18 +169,18 @@ def test_missing_hosts_key_is_refused() -> None:
     with pytest.raises(
         InvalidFile, match=r"missing top-level key\(s\) hosts; top-level keys are meta, vulnerabilities"
     ):
-        list(PARSER.parse(io.BytesIO(data)))
+        list(run_parser(PARSER, io.BytesIO(data)))
 
 
 def test_vulnerability_without_name_is_refused() -> None:
     data = json.dumps({"hosts": [], "vulnerabilities": [{"id": "1", "severity": 1}]}).encode()
     with pytest.raises(InvalidFile, match="vulnerabilities item 1 has no name"):
-        list(PARSER.parse(io.BytesIO(data)))
+        list(run_parser(PARSER, io.BytesIO(data)))
 
 
 def test_empty_export_has_no_findings() -> None:
     data = json.dumps({"meta": {}, "hosts": [], "vulnerabilities": [], "Achievement": []}).encode()
-    assert list(PARSER.parse(io.BytesIO(data))) == []
+    assert list(run_parser(PARSER, io.BytesIO(data))) == []
 
 
 def _big(with_hosts: bool) -> bytes:
@@ -200,7 +200,7 @@ def test_hosts_after_a_large_vulnerabilities_array_are_found() -> None:
     assert len(data) > HEAD_BYTES
     assert b'"hosts"' not in data[:HEAD_BYTES]
     assert PARSER.sniff(Sniff(head=data[:HEAD_BYTES]))
-    records = list(PARSER.parse(io.BytesIO(data)))
+    records = list(run_parser(PARSER, io.BytesIO(data)))
     assert [a.name for a in assets_of(records)] == ["10.9.9.9"]
     findings = findings_of(records)
     assert len(findings) == 600
@@ -210,4 +210,4 @@ def test_hosts_after_a_large_vulnerabilities_array_are_found() -> None:
 
 def test_large_file_without_hosts_is_refused() -> None:
     with pytest.raises(InvalidFile, match=r"missing top-level key\(s\) hosts"):
-        list(PARSER.parse(io.BytesIO(_big(with_hosts=False))))
+        list(run_parser(PARSER, io.BytesIO(_big(with_hosts=False))))

@@ -31,7 +31,7 @@ from scanlift.parsers.base import (
     Sniff,
 )
 from scanlift.parsers.ptrac import PtracParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ptrac" / "report.ptrac"
 PARSER = PtracParser()
@@ -46,7 +46,7 @@ def document() -> dict[str, Any]:
 
 
 def parse_bytes(data: bytes) -> list[ScanRecord]:
-    return list(PARSER.parse(io.BytesIO(data)))
+    return list(run_parser(PARSER, io.BytesIO(data)))
 
 
 def parse_doc(doc: Any) -> list[ScanRecord]:
@@ -252,7 +252,7 @@ def test_other_json_is_invalid(corpus_dir: Path, relative: str) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "truncated or malformed JSON"),
+        (b"", "the file is empty"),
         (b"[1, 2]", "the top level is a list"),
         (b'{"report_info": {}, "flaws_array": {"a": 1}}', "flaws_array is an object, expected a list"),
         (b'{"report_info": {}, "flaws_array": [1]}', "flaws_array item 1 is int, expected an object"),
@@ -301,7 +301,7 @@ def test_parsing_streams() -> None:
     many = [{**flaw, "flaw_id": n, "id": n} for n in range(3_000)]
     data = json.dumps({"report_info": {}, "flaws_array": many, "summary": {"ReportAssets": {}}}).encode()
     stream = CountingStream(data)
-    records = PARSER.parse(stream)
+    records = run_parser(PARSER, stream)
     assert isinstance(next(records), ScanAsset)
     assert stream.consumed < 200_000 < len(data)
     assert sum(1 for r in records if isinstance(r, ScanFinding)) == 3_000 * 3

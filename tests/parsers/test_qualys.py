@@ -26,7 +26,7 @@ from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, ScanFinding, Severity, Sniff
 from scanlift.parsers.qualys import QualysParser
-from tests.parsers.records import assets_of, findings_of, parse_file
+from tests.parsers.records import assets_of, findings_of, parse_file, run_parser
 
 PARSER = QualysParser()
 FIXTURES = Path(__file__).parent / "fixtures" / "qualys"
@@ -93,7 +93,7 @@ def _parent_tag(element: etree._Element) -> str:
 
 
 def _parse_bytes(data: bytes) -> list[ScanFinding]:
-    return findings_of(list(PARSER.parse(io.BytesIO(data))))
+    return findings_of(list(run_parser(PARSER, io.BytesIO(data))))
 
 
 # --- detection -----------------------------------------------------------------------------------
@@ -331,7 +331,7 @@ def _synthetic_report(hosts: int) -> bytes:
 def test_asset_data_report_is_read_as_a_stream() -> None:
     data = _synthetic_report(2000)
     stream = _Tracked(data)
-    records: Iterator[object] = PARSER.parse(stream)
+    records: Iterator[object] = run_parser(PARSER, stream)
     first = next(iter(records))
     assert stream.high_water < len(data) // 2  # the first host came out long before the end
     rest = list(records)

@@ -27,7 +27,7 @@ from lxml import etree
 from scanlift.parsers.base import InvalidFile, Port, ScanFinding, Score, Severity, Sniff
 from scanlift.parsers.registry import PARSERS
 from scanlift.parsers.veracode import VeracodeParser
-from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, unseekable
+from tests.parsers.records import assets_of, findings_of, parse_file, peak_parse_memory, run_parser, unseekable
 
 PARSER = VeracodeParser()
 NS = "{https://www.veracode.com/schema/reports/export/1.0}"
@@ -272,11 +272,11 @@ def test_handmade_dynamic_parameter_and_manual_flaw() -> None:
 
 def test_non_seekable_stream(corpus_dir: Path) -> None:
     path = corpus_dir / "veracode/veracode_scan.xml"
-    streamed = list(PARSER.parse(unseekable(path.read_bytes())))
+    streamed = list(run_parser(PARSER, unseekable(path.read_bytes())))
     assert streamed == parse_file(PARSER, path)
     csv = (corpus_dir / "veracode_sca/veracode_sca.csv").read_bytes()
     with pytest.raises(InvalidFile, match="CSV"):
-        list(PARSER.parse(unseekable(csv)))
+        list(run_parser(PARSER, unseekable(csv)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def _json_id(item: dict[str, Any]) -> str:
 
 
 def _parse_bytes(data: bytes) -> list[Any]:
-    return list(PARSER.parse(io.BytesIO(data)))
+    return list(run_parser(PARSER, io.BytesIO(data)))
 
 
 def _by_issue(findings: list[ScanFinding], issue: str) -> ScanFinding:
@@ -679,12 +679,12 @@ def test_json_beyond_the_first_bytes_and_unseekable(corpus_dir: Path) -> None:
     many = [{**item, "issue_id": n} for n in range(400) for item in items[:1]]
     data = json.dumps({"_embedded": {"findings": many}, "page": {"total_elements": len(many)}}).encode()
     assert len(data) > 4 * 65536
-    streamed = list(PARSER.parse(unseekable(data)))
+    streamed = list(run_parser(PARSER, unseekable(data)))
     findings = findings_of(streamed)
     assert len(findings) == 400
     assert [dict(f.fields)["Issue ID"] for f in findings] == [str(n) for n in range(400)]
     path = corpus_dir / "veracode/sca_embedded_format.json"
-    assert list(PARSER.parse(unseekable(path.read_bytes()))) == parse_file(PARSER, path)
+    assert list(run_parser(PARSER, unseekable(path.read_bytes()))) == parse_file(PARSER, path)
 
 
 def test_json_memory_is_flat(corpus_dir: Path, tmp_path: Path) -> None:

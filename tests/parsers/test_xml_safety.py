@@ -13,7 +13,7 @@ import pytest
 from scanlift.parsers._lib.xml import iter_elements
 from scanlift.parsers.base import InvalidFile
 from scanlift.parsers.nessus import NessusParser
-from scanlift.parsers.safety import check_head
+from tests.parsers.records import run_parser
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -42,7 +42,7 @@ def listener() -> Iterator[str]:
 
 
 def _parse(document: bytes) -> list[object]:
-    return list(NessusParser().parse(check_head(io.BytesIO(document), source="nessus")[1]))
+    return list(run_parser(NessusParser(), io.BytesIO(document)))
 
 
 def test_xxe_with_a_local_file_is_refused(tmp_path: Path) -> None:

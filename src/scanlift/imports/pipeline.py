@@ -23,19 +23,18 @@ from sqlalchemy.orm import Session
 
 from scanlift.db.engine import Database, is_sqlite
 from scanlift.db.statistics import ANALYZE_AFTER_ROWS, refresh_statistics
+from scanlift.errors import UserError
 from scanlift.findings.locks import lock_for_merge
 from scanlift.findings.merge import BULK_TABLES, MergeCounts, MergeTarget, ReportMerger
 from scanlift.imports import leases
 from scanlift.imports.models import ImportJob, JobKind, JobStatus
 from scanlift.imports.prefetch import prefetched_batches
 from scanlift.imports.progress import CountingReader
-from scanlift.imports.service import ASSET_SOURCES
 from scanlift.imports.spool import RecordSpool
 from scanlift.logs import job_context
-from scanlift.parsers.base import InvalidFile, Parser, ScanRecord, Sniff
-from scanlift.parsers.detect import UndetectedFormat, detect, looks_like
-from scanlift.parsers.registry import AUTO, UnknownSource, UnsupportedSource, parser_for
-from scanlift.parsers.safety import check_head
+from scanlift.parsers.base import InvalidFile, Parser, ScanRecord
+from scanlift.parsers.registry import ASSET_SOURCES, parser_for
+from scanlift.parsers.runner import parse_stream
 from scanlift.transient import describe, is_transient
 from scanlift.uploads.storage import ObjectStore
 
@@ -43,9 +42,6 @@ log = logging.getLogger(__name__)
 
 #: Records per batch when merging while parsing: small enough to overlap parse and merge finely.
 STREAM_BATCH_SIZE = 2000
-
-#: Errors that describe the file or the request, shown to the user as they are.
-USER_ERRORS = (InvalidFile, UndetectedFormat, UnknownSource, UnsupportedSource)
 
 
 class LeaseLost(Exception):
@@ -107,7 +103,7 @@ class ImportPipeline:
             except LeaseLost:
                 log.warning("lease lost; another worker has the import now")
                 return
-            except USER_ERRORS as exc:
+            except UserError as exc:  # the file or the request is at fault: say so as it is
                 self._fail(job, owner, str(exc))
                 return
             except MemoryError:
@@ -139,9 +135,7 @@ class ImportPipeline:
 
         with self.storage.open(job.file_location) as raw:
             reader = CountingReader(raw, on_progress)
-            head, stream = check_head(reader, source=job.source)
-            sniff = Sniff(head, job.original_filename)
-            records = _hinted(_parser_for(job, sniff).parse(stream), sniff)
+            records = parse_stream(reader, source=job.source, filename=job.original_filename, parser=_asset_parser(job))
             counts = self._merge_while_parsing(job, owner, records, reader)
             if counts is None:
                 with RecordSpool(self.settings.spool_dir) as spool:
@@ -244,27 +238,9 @@ class ImportPipeline:
             log.error("could not record the error (%s); the sweeper will re-deliver the import", describe(exc))
 
 
-def _parser_for(job: ImportJob, sniff: Sniff) -> Parser:
-    if job.kind == JobKind.ASSETS:
-        return parser_for(ASSET_SOURCES[job.source])
-    return detect(sniff) if job.source == AUTO else parser_for(job.source)
-
-
-def _hinted(records: Iterator[ScanRecord], sniff: Sniff) -> Iterator[ScanRecord]:
-    try:
-        yield from records
-    except InvalidFile as exc:
-        raise _with_hint(exc, sniff) from None
-
-
-def _with_hint(error: InvalidFile, sniff: Sniff) -> InvalidFile:
-    """Name the source the file looks like, when another parser confidently claims it."""
-    other = looks_like(sniff, other_than=error.source)
-    if other is None:
-        return error
-    return InvalidFile(
-        error.source, f"{error.problem}; the file looks like a {other.label} export (source '{other.source}')"
-    )
+def _asset_parser(job: ImportJob) -> Parser | None:
+    """Asset imports name their parser by PlexTrac's asset-import ids; file imports choose their own."""
+    return parser_for(ASSET_SOURCES[job.source]) if job.kind == JobKind.ASSETS else None
 
 
 class _LeaseKeeper:

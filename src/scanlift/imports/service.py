@@ -18,7 +18,7 @@ from scanlift.db.base import utcnow
 from scanlift.errors import BadRequest, NotFound
 from scanlift.imports.models import FINISHED, ImportJob, JobKind
 from scanlift.imports.tags import ImportTags
-from scanlift.parsers.registry import UnknownSource, is_known_source
+from scanlift.parsers.registry import ASSET_SOURCES, UnknownSource, is_known_source
 from scanlift.uploads.service import uploaded_object
 from scanlift.uploads.storage import ObjectStore
 
@@ -95,11 +95,6 @@ def get_job(session: Session, user: User, job_id: str) -> ImportJob:
     if job is None or job.user_id != user.id:
         raise NotFound(f"import {job_id} not found")
     return job
-
-
-#: PlexTrac's asset-import source ids (the TypeScript worker's ``nmap-xml``, and the legacy
-#: ``nmap``) -> the parser whose asset records they import.
-ASSET_SOURCES = {"nmap-xml": "nmap", "nmap": "nmap"}
 
 
 def create_asset_job(

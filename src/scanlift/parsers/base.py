@@ -7,10 +7,14 @@ assets and evidence is the merger's job, so no parser keeps its own dedupe dicti
 
 from __future__ import annotations
 
+import codecs
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar, Protocol
+
+from scanlift.errors import UserError
+from scanlift.parsers._lib.sniff import XmlRoot, bom_encoding, xml_root
 
 
 class Severity(enum.StrEnum):
@@ -99,10 +103,43 @@ ScanRecord = ScanAsset | ScanFinding
 
 @dataclass(frozen=True, slots=True)
 class Sniff:
-    """What detection may look at: the first bytes of the file and its name."""
+    """What the first bytes of a file say, worked out once before any parser sees the file.
+
+    Detection asks every parser about the same head, and the chosen parser gets it again with the
+    stream, so the XML root, the text encoding and the kind of document are read here only once.
+    """
 
     head: bytes
     filename: str = ""
+    #: The document's root element, when the head is the start of an XML document.
+    xml_root: XmlRoot | None = field(init=False, compare=False)
+    #: "xml", "json" or "text" (CSV and anything else that is neither).
+    kind: str = field(init=False, compare=False)
+    #: The encoding the byte-order mark names ("utf-8-sig", "utf-16-le", "utf-16-be"), else "utf-8".
+    encoding: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        root = xml_root(self.head)
+        object.__setattr__(self, "xml_root", root)
+        object.__setattr__(self, "encoding", bom_encoding(self.head))
+        text_start = self.head.lstrip(codecs.BOM_UTF8).lstrip()[:1]
+        kind = "xml" if root is not None else "json" if text_start in (b"{", b"[") else "text"
+        object.__setattr__(self, "kind", kind)
+
+    @property
+    def root_name(self) -> str:
+        """The XML root's local name, or "" when the file is not XML."""
+        return self.xml_root.name if self.xml_root is not None else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """What a parser receives: what the sniff saw, and a stream over the whole file from its first
+    byte (the head is replayed, never read twice from storage). Emptiness and binary content were
+    refused before a parser is called."""
+
+    head: Sniff
+    stream: BinaryIO
 
 
 class Parser(Protocol):
@@ -115,12 +152,12 @@ class Parser(Protocol):
         """True when the first bytes look like this parser's format."""
         ...
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
-        """Yield records while reading ``stream`` once, front to back."""
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        """Yield records while reading ``upload.stream`` once, front to back."""
         ...
 
 
-class InvalidFile(Exception):
+class InvalidFile(UserError):
     """The file is not a valid file of the format its parser expects."""
 
     def __init__(self, source: str, problem: str) -> None:

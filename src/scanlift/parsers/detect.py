@@ -5,12 +5,13 @@ Never "first match wins": no match, or several, is an error that lists what was 
 
 from __future__ import annotations
 
+from scanlift.errors import UserError
 from scanlift.parsers._lib.sniff import xml_root
 from scanlift.parsers.base import Parser, Sniff
 from scanlift.parsers.registry import PARSERS
 
 
-class UndetectedFormat(Exception):
+class UndetectedFormat(UserError):
     """The file's source could not be determined from its content."""
 
 

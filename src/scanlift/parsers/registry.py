@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from scanlift.errors import UserError
 from scanlift.parsers.acunetix import AcunetixParser
 from scanlift.parsers.base import Parser
 from scanlift.parsers.burp import BurpParser
@@ -104,14 +105,14 @@ PARSERS: Mapping[str, Parser] = _index(_PARSERS)
 AUTO = "auto"
 
 
-class UnknownSource(LookupError):
+class UnknownSource(UserError):
     def __init__(self, source: str) -> None:
         valid = ", ".join(sorted({*PLEXTRAC_SOURCES, AUTO}))
         super().__init__(f"unknown source {source!r}; valid sources: {valid}")
         self.source = source
 
 
-class UnsupportedSource(LookupError):
+class UnsupportedSource(UserError):
     def __init__(self, source: str) -> None:
         if source in NO_PUBLIC_SPECIFICATION:
             reason = "no public format specification; see docs/sources.md"
@@ -123,6 +124,11 @@ class UnsupportedSource(LookupError):
 
 def is_known_source(source: str) -> bool:
     return source in PLEXTRAC_SOURCES or source == AUTO
+
+
+#: PlexTrac's asset-import source ids (the TypeScript worker's ``nmap-xml``, and the legacy
+#: ``nmap``) -> the source whose parser yields the assets they import.
+ASSET_SOURCES: Mapping[str, str] = {"nmap-xml": "nmap", "nmap": "nmap"}
 
 
 def parser_for(source: str) -> Parser:

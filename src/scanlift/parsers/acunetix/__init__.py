@@ -48,6 +48,7 @@ from scanlift.parsers.base import (
     Score,
     Severity,
     Sniff,
+    Upload,
 )
 from scanlift.parsers.invicti import json as _invicti_json
 
@@ -95,7 +96,8 @@ class AcunetixParser:
             return _invicti_json.claims(head.head, "acunetix")
         return False
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         yield from records_by_kind(
             stream,
             self.source,

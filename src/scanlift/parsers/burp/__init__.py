@@ -21,12 +21,12 @@ issue detail + decoded request/response pairs; CWEs = every ``CWE-n`` of the cla
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from scanlift.parsers._lib import csv as _csv
 from scanlift.parsers._lib.json import top_level_is_array, top_level_keys
 from scanlift.parsers._lib.sniff import looks_binary, xml_root
-from scanlift.parsers.base import InvalidFile, ScanRecord, Sniff
+from scanlift.parsers.base import InvalidFile, ScanRecord, Sniff, Upload
 from scanlift.parsers.burp import dastardly as burp_dastardly
 from scanlift.parsers.burp import json as burp_json
 from scanlift.parsers.burp import xml as burp_xml
@@ -50,7 +50,8 @@ class BurpParser:
             return False
         return burp_json.is_api(keys) or burp_json.is_graphql(keys, head.head)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         head, replayed = read_head(stream)
         text = _csv.strip_bom(head).lstrip()
         if not text:

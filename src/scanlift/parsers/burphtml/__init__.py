@@ -29,7 +29,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from lxml import etree
 
@@ -37,7 +37,7 @@ from scanlift.parsers._lib import csv as _csv
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.sniff import HEAD_BYTES, xml_root
 from scanlift.parsers._lib.xml import release
-from scanlift.parsers.base import Evidence, InvalidFile, ScanRecord, Sniff
+from scanlift.parsers.base import Evidence, InvalidFile, ScanRecord, Sniff, Upload
 from scanlift.parsers.burp.common import (
     AssetTracker,
     BurpIssue,
@@ -90,7 +90,8 @@ class BurpHtmlParser:
     def sniff(self, head: Sniff) -> bool:
         return is_burp_html(head.head)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         head, replayed = read_head(stream)
         if not _csv.strip_bom(head).strip():
             raise InvalidFile(SOURCE, "the file is empty")

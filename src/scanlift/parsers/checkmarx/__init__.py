@@ -27,7 +27,7 @@ improved scan report, CxOSA, CxFlow) are refused by name.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from lxml import etree
 
@@ -43,6 +43,7 @@ from scanlift.parsers.base import (
     ScanRecord,
     Severity,
     Sniff,
+    Upload,
 )
 from scanlift.parsers.checkmarx import json as checkmarx_json
 
@@ -80,7 +81,8 @@ class CheckmarxParser:
             return root.name == ROOT
         return checkmarx_json.looks_like(head.head)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         head = read_head(stream)
         if checkmarx_json.is_json(head):
             yield from checkmarx_json.iter_findings(head, stream)

@@ -23,7 +23,7 @@ Streaming: one ``entity`` at a time through ``iter_elements``, freed after use.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from lxml import etree
 
@@ -41,6 +41,7 @@ from scanlift.parsers.base import (
     ScanRecord,
     Severity,
     Sniff,
+    Upload,
 )
 
 ROOT = "entities"
@@ -62,7 +63,8 @@ class CoreImpactParser:
         root = xml_root(head.head)
         return root is not None and root.name == ROOT and root.attributes.get("creator", "").strip().upper() == CREATOR
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         checked = False
         for entity in iter_elements(stream, source=self.source, roots=(ROOT,), tags=("entity",)):
             if not checked:

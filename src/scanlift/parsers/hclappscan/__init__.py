@@ -59,6 +59,7 @@ from scanlift.parsers.base import (
     Score,
     Severity,
     Sniff,
+    Upload,
 )
 
 ROOT = "xml-report"
@@ -128,7 +129,8 @@ class HclAppScanParser:
             return False
         return any(a in root.attributes for a in _VERSION_ATTRIBUTES) or "AppScan" in root.attributes.get("name", "")
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         stream = _refuse_json(stream)
         groups = _Groups()
         #: Asset name -> its ports (web hosts) or None (application / source file of SAST issues).

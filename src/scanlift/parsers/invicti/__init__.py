@@ -14,11 +14,11 @@ JSON is streamed through ``_invicti_json`` (schema shared with Acunetix 360), XM
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from scanlift.parsers._lib.sniff import xml_root
 from scanlift.parsers._lib.webscan import kind_of, records_by_kind
-from scanlift.parsers.base import ScanRecord, Sniff
+from scanlift.parsers.base import ScanRecord, Sniff, Upload
 from scanlift.parsers.invicti import json as _invicti_json
 from scanlift.parsers.invicti import xml as _invicti_xml
 
@@ -36,7 +36,8 @@ class InvictiParser:
             return _invicti_json.claims(head.head, "invicti")
         return False
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         yield from records_by_kind(
             stream,
             self.source,

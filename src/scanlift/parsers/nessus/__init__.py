@@ -30,6 +30,7 @@ from scanlift.parsers.base import (
     Score,
     Severity,
     Sniff,
+    Upload,
 )
 from scanlift.parsers.nessus.csv import looks_like_nessus_csv, parse_nessus_csv
 
@@ -63,7 +64,8 @@ class NessusParser:
         root = xml_root(head.head)
         return (root is not None and root.name == ROOT) or looks_like_nessus_csv(head.head)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         head = read_head(stream)
         stream = replay(head, stream)
         if xml_root(head) is None and looks_like_nessus_csv(head):

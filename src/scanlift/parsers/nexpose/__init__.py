@@ -35,7 +35,7 @@ import tempfile
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any, BinaryIO, ClassVar
+from typing import IO, Any, ClassVar
 
 from lxml import etree
 
@@ -53,6 +53,7 @@ from scanlift.parsers.base import (
     Score,
     Severity,
     Sniff,
+    Upload,
 )
 
 ROOT = "NexposeReport"
@@ -122,7 +123,8 @@ class NexposeParser:
         root = xml_root(head.head)
         return root is not None and root.name == ROOT
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         sighted: set[str] = set()
         definitions: dict[str, _Definition] = {}
         nodes_done = False

@@ -24,7 +24,7 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from lxml import etree
 
@@ -42,6 +42,7 @@ from scanlift.parsers.base import (
     Score,
     Severity,
     Sniff,
+    Upload,
 )
 
 ROOT = "document"
@@ -123,7 +124,8 @@ class NipperParser:
         root = xml_root(head.head)
         return root is not None and root.name == ROOT and VERSION_ATTRIBUTE in root.attributes
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         known: dict[str, _Device] = {}
         buffers: dict[int, list[_Item]] = {}
         checked = False

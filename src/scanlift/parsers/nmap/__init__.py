@@ -37,6 +37,7 @@ from scanlift.parsers.base import (
     ScanRecord,
     Severity,
     Sniff,
+    Upload,
 )
 
 ROOT = "nmaprun"
@@ -52,7 +53,8 @@ class NmapParser:
         root = xml_root(head.head)
         return root is not None and root.name == ROOT
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         for host in _up_hosts(stream):
             asset = _asset(host)
             yield asset

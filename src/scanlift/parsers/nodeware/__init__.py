@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
@@ -30,7 +30,7 @@ from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.json import iter_items, top_level_is_array, top_level_keys
 from scanlift.parsers._lib.replay import replay
 from scanlift.parsers._lib.sniff import HEAD_BYTES
-from scanlift.parsers.base import InvalidFile, ScanFinding, ScanRecord, Sniff
+from scanlift.parsers.base import InvalidFile, ScanFinding, ScanRecord, Sniff, Upload
 
 REQUIRED_KEYS = ("title", "severity")
 _LEVELS = "Critical, High, Medium, Low, Informational"
@@ -44,7 +44,8 @@ class NodewareParser:
     def sniff(self, head: Sniff) -> bool:
         return False
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         head = stream.read(HEAD_BYTES)
         if not top_level_is_array(head):
             raise InvalidFile(self.source, f"{_describe_top_level(head)}, expected {_EXPECTED}")

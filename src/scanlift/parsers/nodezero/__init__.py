@@ -22,7 +22,7 @@ described is kept.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
@@ -36,6 +36,7 @@ from scanlift.parsers.base import (
     ScanFinding,
     ScanRecord,
     Sniff,
+    Upload,
 )
 
 REQUIRED_COLUMNS = ("vuln_id", "vuln_name", "severity")
@@ -64,7 +65,8 @@ class NodeZeroParser:
         header = header_of(head.head)
         return header is not None and not _missing(header)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         first_line = stream.readline()
         header = header_of(first_line)
         if header is not None:

@@ -20,12 +20,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.csv import header_of, iter_rows
-from scanlift.parsers.base import InvalidFile, ScanFinding, ScanRecord, Severity, Sniff
+from scanlift.parsers.base import InvalidFile, ScanFinding, ScanRecord, Severity, Sniff, Upload
 
 TEMPLATE_COLUMNS = (
     "title",
@@ -62,7 +62,8 @@ class OfflineCsvParser:
         names = {_norm(h) for h in header}
         return set(REQUIRED_COLUMNS) <= names and bool(names & _DISTINCTIVE_COLUMNS)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         columns: _Columns | None = None
         for row_number, row in enumerate(iter_rows(stream, source=self.source), start=1):
             if columns is None:

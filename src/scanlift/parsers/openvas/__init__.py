@@ -47,6 +47,7 @@ from scanlift.parsers.base import (
     Score,
     Severity,
     Sniff,
+    Upload,
 )
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ class OpenVasParser:
         header = _csv.header_of(head.head)
         return header is not None and set(CSV_REQUIRED) <= set(header)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         head = read_head(stream, _HEAD_BYTES)
         if not head.strip():
             raise InvalidFile(self.source, "the file is empty")

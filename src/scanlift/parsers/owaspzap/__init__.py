@@ -46,6 +46,7 @@ from scanlift.parsers.base import (
     ScanRecord,
     Severity,
     Sniff,
+    Upload,
 )
 from scanlift.parsers.owaspzap.json import (
     CONFIDENCES,
@@ -75,7 +76,8 @@ class OwaspZapParser:
             return _looks_like_zap_json(head.head, top_level_keys(head.head), top_level_is_array(head.head))
         return False
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         yield from records_by_kind(
             stream, self.source, xml=self._parse_xml, json=lambda _head, rest: self._parse_json(rest)
         )

@@ -41,6 +41,7 @@ from scanlift.parsers.base import (
     ScanRecord,
     Severity,
     Sniff,
+    Upload,
 )
 
 REQUIRED_KEYS = ("hosts", "vulnerabilities")
@@ -72,7 +73,8 @@ class PenteraParser:
             return True
         return any(token in head.head for token in _SNIFF_TOKENS)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         with _rewindable(stream) as data:
             start = data.tell()
             _check_shape(data, start, self.source)

@@ -45,6 +45,7 @@ from scanlift.parsers.base import (
     Score,
     Severity,
     Sniff,
+    Upload,
 )
 
 SOURCE = "ptrac"
@@ -92,7 +93,8 @@ class PtracParser:
             return False
         return "flaws_array" in keys or ("report_info" in keys and keys <= PTRAC_KEYS)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         index = 0
         for kind, key, value in _sections(stream):
             if kind == "flaw":

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from scanlift.parsers._lib.replay import replay
 from scanlift.parsers._lib.sniff import HEAD_BYTES, looks_binary, xml_root
 from scanlift.parsers._lib.xml import iter_elements
-from scanlift.parsers.base import InvalidFile, ScanRecord, Sniff
+from scanlift.parsers.base import InvalidFile, ScanRecord, Sniff, Upload
 from scanlift.parsers.qualys import common as _qualys
 from scanlift.parsers.qualys import csv as qualys_csv
 from scanlift.parsers.qualys import vm as qualys_vm
@@ -48,7 +48,8 @@ class QualysParser:
             return root.name in ROOTS
         return qualys_csv.looks_like(head.head)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         head = stream.read(HEAD_BYTES)
         whole = replay(head, stream)
         body = head.removeprefix(codecs.BOM_UTF8).lstrip()

@@ -56,6 +56,7 @@ from scanlift.parsers.base import (
     ScanRecord,
     Severity,
     Sniff,
+    Upload,
 )
 from scanlift.parsers.veracode import json as veracode_json
 from scanlift.parsers.veracode.json import EXPLOIT_LEVELS, SOURCE, host_asset, url_host
@@ -97,7 +98,8 @@ class VeracodeParser:
             return root.name == ROOT and ("report_format_version" in root.attributes or "app_id" in root.attributes)
         return veracode_json.claims(head.head)
 
-    def parse(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        stream = upload.stream
         head = read_head(stream)
         replayed = replay(head, stream)
         start = head.lstrip(codecs.BOM_UTF8).lstrip()
