@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from collections.abc import Iterable
 
@@ -37,3 +38,12 @@ def parse_cwe(text: str | None) -> int | None:
 def unique(values: Iterable[str]) -> tuple[str, ...]:
     """Drop blanks and repeats, keep the first order."""
     return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
+def is_ip(text: str) -> bool:
+    """Whether ``text`` is exactly an IPv4 or IPv6 address (no surrounding blanks, no port)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 import ijson
@@ -49,6 +51,83 @@ def iter_kvitems(stream: BinaryIO, prefix: str, *, source: str) -> Iterator[tupl
         raise InvalidFile(source, f"truncated or malformed JSON ({_first_line(exc)})") from None
     except ijson.common.JSONError as exc:
         raise InvalidFile(source, f"malformed JSON ({_first_line(exc)})") from None
+
+
+def json_events(stream: BinaryIO, *, source: str, floats: bool = True) -> Iterator[tuple[str, str, Any]]:
+    """ijson's ``(prefix, event, value)`` stream over the whole document, for parsers that must see
+    more than one ``items`` prefix gives (siblings, parents that come after their children).
+
+    A leading UTF-8 BOM is skipped; malformed JSON ends with ``InvalidFile``. With ``floats``,
+    non-integer numbers come back as ``float``; without, as exact ``Decimal`` (and integers
+    beyond 64 bits stay exact, where yajl's float mode would overflow).
+    """
+    try:
+        yield from ijson.parse(_BomSkipper(stream), use_float=floats)
+    except ijson.common.IncompleteJSONError as exc:
+        raise InvalidFile(source, f"truncated or malformed JSON ({_first_line(exc)})") from None
+    except ijson.common.JSONError as exc:
+        raise InvalidFile(source, f"malformed JSON ({_first_line(exc)})") from None
+
+
+def build_value(events: Iterator[tuple[str, str, Any]], event: str, value: Any) -> Any:
+    """The JSON value that starts with ``(event, value)``, built from the events that follow.
+
+    Hand-built rather than with ``ijson.ObjectBuilder``, whose closures form a reference cycle
+    that keeps every built object alive until the cyclic garbage collector runs.
+    """
+    stack: list[tuple[dict[str, Any] | list[Any], str]] = []
+    while True:
+        if event == "map_key":
+            stack[-1] = (stack[-1][0], str(value))
+        elif event in ("end_map", "end_array"):
+            finished = stack.pop()[0]
+            if not stack:
+                return finished
+        else:
+            item: Any = {} if event == "start_map" else [] if event == "start_array" else value
+            if stack:
+                container, key = stack[-1]
+                if isinstance(container, dict):
+                    container[key] = item
+                else:
+                    container.append(item)
+            if event in ("start_map", "start_array"):
+                stack.append((item, ""))
+            elif not stack:
+                return item
+        try:
+            _prefix, event, value = next(events)
+        except StopIteration:
+            return None
+
+
+def value_text(value: Any) -> str:
+    """The one rule for a JSON value as text: "" for null, "true"/"false" for booleans, integral
+    numbers without a fraction (``5.0`` and ``1E+2`` -> "5", "100"), other numbers and strings as
+    they are, and objects and arrays as compact JSON text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return format(value, "f")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def keys_at(head: bytes, prefix: str) -> set[str]:
+    """Object keys seen at ijson ``prefix`` in a (possibly cut) JSON head."""
+    keys: set[str] = set()
+    try:
+        for at, event, value in ijson.parse(head.lstrip(codecs.BOM_UTF8)):
+            if at == prefix and event == "map_key":
+                keys.add(str(value))
+    except ijson.common.JSONError:
+        pass
+    return keys
 
 
 def top_level_keys(head: bytes) -> set[str] | None:

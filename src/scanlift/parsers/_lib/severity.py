@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 from scanlift.parsers.base import Severity
 
@@ -66,22 +67,35 @@ def from_scale(value: str | None, scale: Mapping[str, Severity]) -> Severity | N
     return scale.get(value.strip())
 
 
-def from_cvss(score: str | float | None) -> Severity | None:
-    """CVSS v3/v4 qualitative rating of a base score; None when the score is missing or invalid."""
+#: CVSS v3/v4 qualitative ratings: the lowest score of each band.
+CVSS_BANDS: Sequence[tuple[float, Severity]] = (
+    (9.0, Severity.CRITICAL),
+    (7.0, Severity.HIGH),
+    (4.0, Severity.MEDIUM),
+    (math.ulp(0.0), Severity.LOW),  # any score above zero
+    (0.0, Severity.INFORMATIONAL),
+)
+
+
+def from_bands(
+    score: str | float | None, bands: Sequence[tuple[float, Severity]], *, top: float = 10.0
+) -> Severity | None:
+    """The severity of the first band whose lower bound ``score`` reaches (bands run from the top
+    down); None when the score is missing, not a number, or outside 0..``top``."""
     if score is None or score == "":
         return None
     try:
         value = float(score)
     except ValueError:
         return None
-    if not 0.0 <= value <= 10.0:
+    if not 0.0 <= value <= top:
         return None
-    if value >= 9.0:
-        return Severity.CRITICAL
-    if value >= 7.0:
-        return Severity.HIGH
-    if value >= 4.0:
-        return Severity.MEDIUM
-    if value > 0.0:
-        return Severity.LOW
-    return Severity.INFORMATIONAL
+    for lowest, severity in bands:
+        if value >= lowest:
+            return severity
+    return None
+
+
+def from_cvss(score: str | float | None) -> Severity | None:
+    """CVSS v3/v4 qualitative rating of a base score; None when the score is missing or invalid."""
+    return from_bands(score, CVSS_BANDS)
