@@ -15,8 +15,8 @@ from typing import BinaryIO
 from lxml import etree
 
 from scanlift.parsers._lib.replay import read_head, replay
-from scanlift.parsers._lib.sniff import local_name, xml_root
-from scanlift.parsers.base import InvalidFile
+from scanlift.parsers._lib.sniff import XmlRoot, local_name, xml_root
+from scanlift.parsers.base import InvalidFile, Sniff
 
 __all__ = ["iter_elements", "local_name", "release"]
 
@@ -28,8 +28,12 @@ def iter_elements(
     roots: Collection[str],
     tags: Collection[str],
     discard: Collection[str] = (),
+    head: Sniff | None = None,
 ) -> Iterator[etree._Element]:
     """Yield each element named in ``tags`` once it is complete, then free it.
+
+    ``head`` is what the runner already sniffed from ``stream`` (``Upload.head``, with ``stream``
+    at the file's first byte): a wrong root is then refused from it without reading anything.
 
     ``roots`` lists the accepted root element names; any other root ends the parse with an
     ``InvalidFile`` naming what was found. Elements named in ``discard`` are freed unread, which
@@ -38,9 +42,13 @@ def iter_elements(
     """
     wanted = frozenset(tags)
     dropped = frozenset(discard)
-    head = read_head(stream)
-    _check_head_root(head, source=source, roots=roots)
-    tracked = _LineTracker(replay(head, stream))
+    if head is None:  # a caller that has no Upload: read the head here
+        first = read_head(stream)
+        _check_root(xml_root(first), source=source, roots=roots)
+        stream = replay(first, stream)
+    else:
+        _check_root(head.xml_root, source=source, roots=roots)
+    tracked = _LineTracker(stream)
     context = etree.iterparse(
         tracked,
         events=("end",),
@@ -104,9 +112,8 @@ def release(element: etree._Element) -> None:
             del parent[0]
 
 
-def _check_head_root(head: bytes, *, source: str, roots: Collection[str]) -> None:
+def _check_root(found: XmlRoot | None, *, source: str, roots: Collection[str]) -> None:
     """Refuse a wrong root from the first bytes, before streaming through the whole file."""
-    found = xml_root(head)
     if found is not None and found.name not in roots:
         expected = " or ".join(f"<{r}>" for r in sorted(roots))
         raise InvalidFile(source, f"root element is <{found.name}>, expected {expected}")
