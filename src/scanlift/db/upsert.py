@@ -7,7 +7,7 @@ statements are re-parsed by the driver on every batch.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -153,3 +153,13 @@ def rows_affected(session: Session, statement: UpdateBase) -> int:
     result = session.execute(statement.execution_options(synchronize_session=False))
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
+
+
+#: Rows per statement when reading or locking by a list of keys.
+CHUNK = 500
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """``items`` in consecutive slices of at most ``size``, for bounded ``IN (...)`` lists."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -17,7 +17,6 @@ never erases what a newer one said.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,15 +26,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scanlift.clients.models import ClientAsset, ClientAssetPort
 from scanlift.db.base import Base, utcnow
 from scanlift.db.ids import time_ordered_uuids
-from scanlift.db.upsert import allocate_ids, insert_ignore, insert_new
+from scanlift.db.upsert import allocate_ids, chunks, insert_ignore, insert_new
 from scanlift.findings import identifiers
+from scanlift.findings.client_assets import ClientAssetMerger
 from scanlift.findings.models import AffectedAsset, AffectedAssetPort, Evidence, Finding
-from scanlift.parsers.base import Port, ScanAsset, ScanFinding, ScanRecord
+from scanlift.parsers.base import ScanAsset, ScanFinding, ScanRecord
 
-_CHUNK = 500
 _ID_BLOCK = 20_000
 
 _AFFECTED_COLUMNS = (
@@ -74,11 +72,6 @@ class _FindingExtras:
     tags: set[str] = field(default_factory=set)
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 class _IdBlock:
     """Primary keys reserved ahead, thousands at a time, to save a round trip per batch.
 
@@ -109,7 +102,7 @@ class ReportMerger:
     def __init__(self, session: Session, target: MergeTarget) -> None:
         self.session = session
         self.target = target
-        self._asset_ids: dict[str, str] = {}
+        self._assets = ClientAssetMerger(session, target.client_id)
         self._finding_ids: dict[str, int] = {}
         #: Findings this merge inserted; every other finding id came from an earlier import.
         self._new_findings: set[int] = set()
@@ -125,7 +118,6 @@ class ReportMerger:
         self._ports_seen: set[int] = set()
         self._evidence_ids = time_ordered_uuids()
         self._affected_id_block = _IdBlock(session, AffectedAsset)
-        self._client_ports_seen: set[tuple[str, str, str]] = set()
         self._extras: dict[int, _FindingExtras] = defaultdict(_FindingExtras)
         self._parameters: dict[int, set[str]] = defaultdict(set)
 
@@ -135,98 +127,21 @@ class ReportMerger:
         assets = [r for r in batch if isinstance(r, ScanAsset) and r.name.strip()]
         sightings = [r for r in batch if isinstance(r, ScanFinding)] if self.target.report_id is not None else []
         names = {a.name for a in assets} | {s.asset for s in sightings if s.asset}
-        self._ensure_assets(sorted(names))
-        self._merge_asset_details(assets)
+        self._assets.ensure(sorted(names))
+        self._assets.merge_details(assets)
         self._ensure_findings(sightings)
         self._add_sightings([s for s in sightings if s.asset])
 
     def finish(self) -> MergeCounts:
         self._apply_finding_extras()
         self._apply_parameters()
-        self._apply_asset_tags()
+        self._assets.apply_tags(self.target.asset_tags)
         return MergeCounts(
             findings=len(self._finding_ids),
-            assets=len(self._asset_ids),
+            assets=len(self._assets.ids),
             finding_assets=len(self._affected_ids),
             evidence=len(self._evidence_seen),
         )
-
-    # -- assets ------------------------------------------------------------------------------
-
-    def _ensure_assets(self, names: Sequence[str]) -> None:
-        missing = [n for n in names if n not in self._asset_ids]
-        if not missing:
-            return
-        now = utcnow()
-        rows = [
-            {
-                "id": str(uuid.uuid4()),
-                "client_id": self.target.client_id,
-                "asset": name,
-                "type": "General",
-                "description": "",
-                "known_ips": [],
-                "hostname": "",
-                "host_fqdn": "",
-                "netbios_name": "",
-                "mac_address": "",
-                "operating_system": "",
-                "tags": [],
-                "created_at": now,
-                "updated_at": now,
-            }
-            for name in missing
-        ]
-        inserted = insert_ignore(self.session, ClientAsset, rows, ["client_id", "asset"], returning=["id", "asset"])
-        self._asset_ids.update((name, asset_id) for asset_id, name in inserted)
-        existing = [n for n in missing if n not in self._asset_ids]
-        for chunk in _chunks(existing):
-            for asset_id, name in self.session.execute(
-                select(ClientAsset.id, ClientAsset.asset).where(
-                    ClientAsset.client_id == self.target.client_id, ClientAsset.asset.in_(chunk)
-                )
-            ):
-                self._asset_ids[name] = asset_id
-
-    def _merge_asset_details(self, assets: Sequence[ScanAsset]) -> None:
-        if not assets:
-            return
-        by_name: dict[str, list[ScanAsset]] = defaultdict(list)
-        for asset in assets:
-            by_name[asset.name].append(asset)
-        ids = sorted(self._asset_ids[name] for name in by_name)
-        rows = self.session.scalars(select(ClientAsset).where(ClientAsset.id.in_(ids)).with_for_update()).all()
-        for row in rows:
-            for asset in by_name[row.asset]:
-                _fill_asset(row, asset)
-        self._add_client_ports((self._asset_ids[a.name], port) for a in assets for port in a.ports)
-
-    def _add_client_ports(self, pairs: Iterable[tuple[str, Port]]) -> None:
-        rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for asset_id, p in pairs:
-            key = (asset_id, p.number, p.protocol)
-            if key in self._client_ports_seen:
-                continue
-            self._client_ports_seen.add(key)
-            rows[key] = {
-                "asset_id": asset_id,
-                "number": p.number,
-                "protocol": p.protocol,
-                "service": p.service,
-                "version": p.version,
-            }
-        insert_ignore(self.session, ClientAssetPort, list(rows.values()), ["asset_id", "number", "protocol"])
-
-    def _apply_asset_tags(self) -> None:
-        tags = list(self.target.asset_tags)
-        if not tags:
-            return
-        for chunk in _chunks(sorted(self._asset_ids.values())):
-            for row in self.session.scalars(select(ClientAsset).where(ClientAsset.id.in_(chunk)).with_for_update()):
-                merged = list(dict.fromkeys([*row.tags, *tags]))
-                if merged != row.tags:
-                    row.tags = merged
-        self.session.flush()
 
     # -- findings ----------------------------------------------------------------------------
 
@@ -245,7 +160,7 @@ class ReportMerger:
         self._finding_ids.update((flaw_id, finding_id) for finding_id, flaw_id in inserted)
         self._new_findings.update(finding_id for finding_id, _ in inserted)
         existing = sorted(f for f in first_by_flaw if f not in self._finding_ids)
-        for chunk in _chunks(existing):
+        for chunk in chunks(existing):
             for finding_id, flaw_id in self.session.execute(
                 select(Finding.id, Finding.flaw_id).where(
                     Finding.report_id == self.target.report_id, Finding.flaw_id.in_(chunk)
@@ -287,7 +202,7 @@ class ReportMerger:
         """Union identifiers and tags from every sighting, and the job's finding tags."""
         job_tags = list(self.target.finding_tags)
         ids = sorted(self._finding_ids.values())
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for row in self.session.scalars(select(Finding).where(Finding.id.in_(chunk)).with_for_update()):
                 extras = self._extras.get(row.id, _FindingExtras())
                 cves, cwes = identifiers.identifiers_of(row.common_identifiers)
@@ -306,7 +221,7 @@ class ReportMerger:
     def _add_sightings(self, sightings: Sequence[ScanFinding]) -> None:
         if not sightings:
             return
-        finding_ids, asset_ids = self._finding_ids, self._asset_ids
+        finding_ids, asset_ids = self._finding_ids, self._assets.ids
         keys = [(finding_ids[s.flaw_id], asset_ids[s.asset]) for s in sightings if s.asset is not None]
         self._ensure_affected(keys, sightings)
         # Rows under an affected asset this merge created cannot exist yet: they go straight in.
@@ -343,7 +258,7 @@ class ReportMerger:
                     (known_evidence if existed else fresh_evidence).append(row)
         insert_new(self.session, AffectedAssetPort, _PORT_COLUMNS, fresh_ports)
         insert_ignore(self.session, AffectedAssetPort, _as_dicts(_PORT_COLUMNS, known_ports), _PORT_COLUMNS[:3])
-        self._add_client_ports((asset_ids[s.asset], s.port) for s in sightings if s.asset and s.port is not None)
+        self._assets.add_ports((asset_ids[s.asset], s.port) for s in sightings if s.asset and s.port is not None)
         insert_new(self.session, Evidence, _EVIDENCE_COLUMNS, fresh_evidence)
         insert_ignore(self.session, Evidence, _as_dicts(_EVIDENCE_COLUMNS, known_evidence), _EVIDENCE_COLUMNS[1:3])
 
@@ -376,7 +291,7 @@ class ReportMerger:
     def _load_affected_of(self, finding_ids: set[int]) -> None:
         """Read, once per finding, the affected assets that findings from earlier imports have."""
         to_load = sorted(finding_ids - self._loaded_findings)
-        for chunk in _chunks(to_load):
+        for chunk in chunks(to_load):
             for affected_id, finding_id, asset_id in self.session.execute(
                 select(AffectedAsset.id, AffectedAsset.finding_id, AffectedAsset.asset_id).where(
                     AffectedAsset.finding_id.in_(chunk)
@@ -387,28 +302,9 @@ class ReportMerger:
 
     def _apply_parameters(self) -> None:
         ids = sorted(self._parameters)
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for row in self.session.scalars(select(AffectedAsset).where(AffectedAsset.id.in_(chunk)).with_for_update()):
                 merged = sorted(set(row.vulnerable_parameters) | self._parameters[row.id])
                 if merged != row.vulnerable_parameters:
                     row.vulnerable_parameters = merged
         self.session.flush()
-
-
-def _fill_asset(row: ClientAsset, asset: ScanAsset) -> None:
-    """Fill blank attributes and grow the IP list; never overwrite what is already known."""
-    ips = list(dict.fromkeys([*row.known_ips, *asset.ips]))
-    if ips != row.known_ips:
-        row.known_ips = ips
-    for column, value in (
-        ("hostname", asset.hostname),
-        ("host_fqdn", asset.fqdn),
-        ("netbios_name", asset.netbios),
-        ("mac_address", asset.mac),
-        ("operating_system", asset.operating_system),
-        ("description", asset.description),
-    ):
-        if value and not getattr(row, column):
-            setattr(row, column, value)
-    if asset.type and row.type in ("", "General"):
-        row.type = asset.type
