@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scanlift import __version__
 from scanlift.auth.routes import router as auth_router
@@ -20,6 +21,7 @@ from scanlift.errors import ScanliftError, TooManyRequests
 from scanlift.findings.routes import router as findings_router
 from scanlift.health import router as health_router
 from scanlift.imports.routes import router as imports_router
+from scanlift.openapi import ScanliftAPI
 from scanlift.runtime import Runtime
 from scanlift.transient import describe, is_transient
 from scanlift.uploads.routes import router as uploads_router
@@ -35,7 +37,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         yield
         runtime.close()
 
-    app = FastAPI(
+    app = ScanliftAPI(
         title="scanlift",
         version=__version__,
         summary="PlexTrac-compatible import of security-scanner files into pentest reports.",
@@ -53,6 +55,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.include_router(router)
     app.add_exception_handler(ScanliftError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     return app
 
@@ -65,6 +68,13 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ScanliftError)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
     return JSONResponse(_error_body(exc.message, **exc.details), status_code=exc.status_code, headers=headers)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's and Starlette's own refusals (a body that cannot be decoded, a malformed multipart
+    body, an unknown path or method) in the same error shape as every other error."""
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(_error_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
 from scanlift.auth.models import User
@@ -32,18 +33,29 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def bearer_token(request: Request) -> str:
+#: Declares the Authorization header in the OpenAPI document; checking it is ``get_current_user``'s.
+TOKEN_HEADER = APIKeyHeader(
+    name="Authorization",
+    scheme_name="token",
+    description="The token from /api/v1/authenticate, raw (as PlexTrac's scripts send it) or as `Bearer <token>`.",
+    auto_error=False,
+)
+
+
+def bearer_token(authorization: str | None) -> str:
     """PlexTrac scripts send the raw token; others send ``Bearer <token>``. Both are accepted."""
-    header = request.headers.get("authorization", "").strip()
+    header = (authorization or "").strip()
     if not header:
         raise Unauthorized("missing Authorization header")
     scheme, _, rest = header.partition(" ")
     return rest.strip() if scheme.lower() == "bearer" and rest else header
 
 
-def get_current_user(request: Request, runtime: RuntimeDep, session: SessionDep) -> User:
+def get_current_user(
+    authorization: Annotated[str | None, Security(TOKEN_HEADER)], runtime: RuntimeDep, session: SessionDep
+) -> User:
     try:
-        claims = read_token(bearer_token(request), secret=runtime.secret)
+        claims = read_token(bearer_token(authorization), secret=runtime.secret)
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from None
     user = session.get(User, claims.user_id)

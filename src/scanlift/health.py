@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from scanlift.deps import RuntimeDep
+from scanlift.schemas import ApiRoot, Liveness, Readiness, ReadinessChecks
 
 router = APIRouter(tags=["health"])
 
@@ -19,17 +19,21 @@ READY_TIMEOUT_SECONDS = 6.0
 
 
 @router.get("/api/v1/")
-def api_root() -> dict[str, str]:
+def api_root() -> ApiRoot:
     """PlexTrac clients probe this to check that the URL is a live instance."""
-    return {"text": "Authenticate at /authenticate"}
+    return ApiRoot(text="Authenticate at /authenticate")
 
 
 @router.get("/api/v2/health/live")
-def live() -> dict[str, str]:
-    return {"status": "ok"}
+def live() -> Liveness:
+    return Liveness(status="ok")
 
 
-@router.get("/api/v2/health/ready")
+@router.get(
+    "/api/v2/health/ready",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency is down; its check says why."}},
+)
 def ready(runtime: RuntimeDep) -> JSONResponse:
     """200 when the database, object store and broker all answer; 503 naming what does not.
 
@@ -43,7 +47,7 @@ def ready(runtime: RuntimeDep) -> JSONResponse:
     pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="ready")
     futures = {name: pool.submit(probe) for name, probe in probes.items()}
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    checks: dict[str, Any] = {}
+    checks: dict[str, str] = {}
     for name, future in futures.items():
         try:
             future.result(timeout=max(0.0, deadline - time.monotonic()))
@@ -54,5 +58,5 @@ def ready(runtime: RuntimeDep) -> JSONResponse:
             checks[name] = f"error: {type(exc).__name__}: {exc}"
     pool.shutdown(wait=False, cancel_futures=True)
     healthy = all(v == "ok" for v in checks.values())
-    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
-    return JSONResponse(body, status_code=200 if healthy else 503)
+    body = Readiness(status="ok" if healthy else "unavailable", checks=ReadinessChecks(**checks))
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, overload
+
+from scanlift.schemas import PortObject, PortsMap
 
 
+@overload
+def epoch_ms(moment: datetime) -> int: ...
+@overload
+def epoch_ms(moment: datetime | None) -> int | None: ...
 def epoch_ms(moment: datetime | None) -> int | None:
     return int(moment.timestamp() * 1000) if moment is not None else None
 
 
+@overload
+def iso_z(moment: datetime) -> str: ...
+@overload
+def iso_z(moment: datetime | None) -> str | None: ...
 def iso_z(moment: datetime | None) -> str | None:
     """``2025-05-15T16:02:00.232Z``, the format of the import job's timestamps."""
     if moment is None:
@@ -32,15 +42,15 @@ class PortLike(Protocol):
     def service(self) -> str: ...
 
 
-def ports_map(ports: Iterable[PortLike]) -> dict[str, dict[str, str]]:
+def ports_map(ports: Iterable[PortLike]) -> PortsMap:
     """PlexTrac's ports map, keyed by number; a non-TCP port is keyed ``53/udp`` so none collide."""
     ordered = sorted(ports, key=lambda p: (int(p.number) if p.number.isdigit() else 0, p.protocol))
     return {
-        p.number if p.protocol == "tcp" else f"{p.number}/{p.protocol}": {
-            "number": p.number,
-            "protocol": p.protocol,
-            "service": p.service,
-            "version": str(getattr(p, "version", "")),
-        }
+        p.number if p.protocol == "tcp" else f"{p.number}/{p.protocol}": PortObject(
+            number=p.number,
+            protocol=p.protocol,
+            service=p.service,
+            version=str(getattr(p, "version", "")),
+        )
         for p in ordered
     }

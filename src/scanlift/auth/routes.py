@@ -5,27 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel
 
 from scanlift.auth.models import User
+from scanlift.auth.schemas import Credentials, TokenResponse
 from scanlift.auth.security import TokenClaims, issue_token
 from scanlift.auth.service import authenticate
 from scanlift.deps import CurrentUser, RuntimeDep
 from scanlift.runtime import Runtime
+from scanlift.schemas import AUTHENTICATED, error_responses
 
 router = APIRouter(tags=["auth"])
-
-
-class Credentials(BaseModel):
-    username: str
-    password: str
-
-
-class TokenResponse(BaseModel):
-    status: str = "success"
-    tenant_id: int
-    token: str
-    cookie: str
 
 
 def _token_response(user: User, runtime: Runtime) -> TokenResponse:
@@ -37,7 +26,7 @@ def _token_response(user: User, runtime: Runtime) -> TokenResponse:
     return TokenResponse(tenant_id=user.tenant_id, token=token, cookie=token)
 
 
-@router.post("/api/v1/authenticate", response_model=TokenResponse)
+@router.post("/api/v1/authenticate", response_model=TokenResponse, responses=error_responses(400, 401, 429, 503))
 def login(credentials: Credentials, runtime: RuntimeDep) -> TokenResponse:
     """Exchange a user name (email) and password for a JWT."""
     user = authenticate(
@@ -49,7 +38,8 @@ def login(credentials: Credentials, runtime: RuntimeDep) -> TokenResponse:
     return _token_response(user, runtime)
 
 
-@router.put("/api/v1/token/refresh", response_model=TokenResponse)
+@router.put("/api/v1/token/refresh", response_model=TokenResponse, responses=error_responses(400, *AUTHENTICATED))
+# The same operation under the path older PlexTrac scripts use; documented once, as /api/v1/token/refresh.
 @router.put("/api/v1/authenticate", response_model=TokenResponse, include_in_schema=False)
 def refresh(
     user: CurrentUser, runtime: RuntimeDep, _body: Annotated[dict[str, object] | None, Body()] = None

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from scanlift.findings.models import Finding
+from scanlift.findings.schemas import (
+    AffectedAssetObject,
+    CommonIdentifiers,
+    EvidenceItem,
+    FindingObject,
+    FindingRow,
+)
 from scanlift.findings.service import AffectedAssetView
+from scanlift.parsers.base import Severity
 from scanlift.views import epoch_ms, flaw_id_value, ports_map
 
 
-def finding_row(finding: Finding) -> dict[str, Any]:
-    data = [
-        flaw_id_value(finding.flaw_id),
-        finding.severity,
+def finding_row(finding: Finding) -> FindingRow:
+    flaw_id = flaw_id_value(finding.flaw_id)
+    data = (
+        flaw_id,
+        Severity(finding.severity),
         finding.title,
         finding.status,
         epoch_ms(finding.updated_at),
@@ -22,49 +29,50 @@ def finding_row(finding: Finding) -> dict[str, Any]:
         None,
         None,
         finding.visibility,
-    ]
-    return {"id": flaw_id_value(finding.flaw_id), "doc_id": [flaw_id_value(finding.flaw_id)], "data": data}
+    )
+    return FindingRow(id=flaw_id, doc_id=[flaw_id], data=data)
 
 
-def affected_asset_object(view: AffectedAssetView) -> dict[str, Any]:
-    return {
-        "id": view.asset.id,
-        "asset": view.asset.asset,
-        "status": view.affected.status,
-        "ports": ports_map(view.ports),
-        "locationUrl": view.affected.location_url,
-        "vulnerableParameters": view.affected.vulnerable_parameters,
-        "notes": view.affected.notes,
-        "evidence": [{"id": e.id, "caption": e.caption, "code": e.code} for e in view.evidence],
-        "createdAt": epoch_ms(view.affected.created_at),
-    }
+def affected_asset_object(view: AffectedAssetView) -> AffectedAssetObject:
+    return AffectedAssetObject(
+        id=view.asset.id,
+        asset=view.asset.asset,
+        status=view.affected.status,
+        ports=ports_map(view.ports),
+        locationUrl=view.affected.location_url,
+        vulnerableParameters=view.affected.vulnerable_parameters,
+        notes=view.affected.notes,
+        evidence=[EvidenceItem(id=e.id, caption=e.caption, code=e.code) for e in view.evidence],
+        createdAt=epoch_ms(view.affected.created_at),
+    )
 
 
-def finding_object(finding: Finding, affected: list[AffectedAssetView]) -> dict[str, Any]:
-    return {
-        "flaw_id": flaw_id_value(finding.flaw_id),
-        "id": flaw_id_value(finding.flaw_id),
-        "doc_type": "flaw",
-        "client_id": finding.client_id,
-        "report_id": finding.report_id,
-        "title": finding.title,
-        "severity": finding.severity,
-        "status": finding.status,
-        "subStatus": None,
-        "visibility": finding.visibility,
-        "source": finding.source,
-        "description": finding.description,
-        "recommendations": finding.recommendations,
-        "references": finding.references,
-        "tags": finding.tags,
-        "common_identifiers": finding.common_identifiers,
-        "risk_score": finding.risk_score,
-        "fields": finding.fields,
-        "affected_assets": {view.asset.id: affected_asset_object(view) for view in affected},
-        "exhibits": [],
-        "assignedTo": None,
-        "createdAt": epoch_ms(finding.created_at),
-        "last_update": epoch_ms(finding.updated_at),
-        "updatedAt": epoch_ms(finding.updated_at),
-        "closedAt": None,
-    }
+def finding_object(finding: Finding, affected: list[AffectedAssetView]) -> FindingObject:
+    flaw_id = flaw_id_value(finding.flaw_id)
+    return FindingObject(
+        flaw_id=flaw_id,
+        id=flaw_id,
+        doc_type="flaw",
+        client_id=finding.client_id,
+        report_id=finding.report_id,
+        title=finding.title,
+        severity=Severity(finding.severity),
+        status=finding.status,
+        subStatus=None,
+        visibility=finding.visibility,
+        source=finding.source,
+        description=finding.description,
+        recommendations=finding.recommendations,
+        references=finding.references,
+        tags=finding.tags,
+        common_identifiers=CommonIdentifiers.model_validate(finding.common_identifiers),
+        risk_score=finding.risk_score,
+        fields=finding.fields,
+        affected_assets={view.asset.id: affected_asset_object(view) for view in affected},
+        exhibits=[],
+        assignedTo=None,
+        createdAt=epoch_ms(finding.created_at),
+        last_update=epoch_ms(finding.updated_at),
+        updatedAt=epoch_ms(finding.updated_at),
+        closedAt=None,
+    )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy import update
 from starlette.datastructures import UploadFile
 
@@ -17,32 +17,35 @@ from scanlift.deps import CurrentUser, RuntimeDep, SessionDep
 from scanlift.errors import BadRequest
 from scanlift.imports import service, views
 from scanlift.imports.models import ImportJob
+from scanlift.imports.schemas import (
+    ASSET_IMPORT_BODY,
+    AssetImport,
+    ImportJobObject,
+    ImportQueued,
+    MyImportsRow,
+    PreuploadedImport,
+)
 from scanlift.imports.tags import parse_tags
 from scanlift.runtime import Runtime
+from scanlift.schemas import AUTHENTICATED, PathId, PathText, error_responses
 from scanlift.uploads.service import issue_key
 
 router = APIRouter(tags=["imports"])
 
 
-class PreuploadedImport(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    key: str = Field(min_length=1)
-    file_name: str = Field(default="", alias="fileName")
-    tags: str | dict[str, Any] | None = None
-    use_parser_actions: bool = Field(default=False, alias="useParserActions")
-
-
-@router.post("/api/v2/client/{client_id}/report/{report_id}/preuploaded-import/{source}")
+@router.post(
+    "/api/v2/client/{client_id}/report/{report_id}/preuploaded-import/{source}",
+    responses=error_responses(400, 403, 404, *AUTHENTICATED),
+)
 def preuploaded_import(
-    client_id: int,
-    report_id: int,
+    client_id: PathId,
+    report_id: PathId,
     source: str,
     body: PreuploadedImport,
     user: CurrentUser,
     session: SessionDep,
     runtime: RuntimeDep,
-) -> dict[str, Any]:
+) -> ImportQueued:
     """Queue an import of an uploaded file. The job's outcome shows in /api/v2/my-imports."""
     request = service.ImportRequest(
         source=source,
@@ -55,7 +58,7 @@ def preuploaded_import(
     snapshot = views.job_object(job)
     session.commit()  # the row must exist before any worker can see the message
     _enqueue(runtime, job.id)
-    return {"status": "success", "operationId": job.id, "importJob": snapshot}
+    return ImportQueued(status="success", operationId=job.id, importJob=snapshot)
 
 
 def _enqueue(runtime: Runtime, job_id: str) -> None:
@@ -72,8 +75,8 @@ def _enqueue(runtime: Runtime, job_id: str) -> None:
         )
 
 
-@router.get("/api/v2/my-imports")
-def my_imports(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/api/v2/my-imports", responses=error_responses(*AUTHENTICATED))
+def my_imports(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> list[MyImportsRow]:
     """The caller's recent imports, newest first. Match an import on ``key`` = its operationId."""
     listings = service.list_jobs(session, user, retention_seconds=runtime.settings.job_retention_seconds)
     return [
@@ -82,16 +85,20 @@ def my_imports(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> l
     ]
 
 
-@router.get("/api/v2/my-imports/{operation_id}")
-def my_import(operation_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+@router.get("/api/v2/my-imports/{operation_id}", responses=error_responses(404, *AUTHENTICATED))
+def my_import(operation_id: PathText, user: CurrentUser, session: SessionDep) -> ImportJobObject:
     """The full importJob for one operationId."""
     return views.job_object(service.get_job(session, user, operation_id))
 
 
-@router.post("/api/v2/client/{client_id}/assets/import/{source}")
+@router.post(
+    "/api/v2/client/{client_id}/assets/import/{source}",
+    responses=error_responses(400, 403, 404, 413, *AUTHENTICATED),
+    openapi_extra=ASSET_IMPORT_BODY,
+)
 async def import_assets(
-    client_id: int, source: str, request: Request, user: CurrentUser, runtime: RuntimeDep
-) -> dict[str, Any]:
+    client_id: PathId, source: str, request: Request, user: CurrentUser, runtime: RuntimeDep
+) -> ImportQueued:
     """Create or update client assets from an Nmap XML file, through the import queue.
 
     Send the file as multipart field ``file`` (as PlexTrac's route takes it), or send
@@ -104,23 +111,26 @@ async def import_assets(
         if not isinstance(upload, UploadFile):
             raise BadRequest("multipart body needs the file in field 'file'")
         file_name = upload.filename or "nmap.xml"
+        if "\x00" in file_name:  # kept as the import's original_filename, and PostgreSQL refuses NUL
+            raise BadRequest("the file's name contains a NUL character")
         key = await anyio.to_thread.run_sync(partial(_store_upload, runtime, user, upload, file_name))
         await form.close()
     else:
-        body = AssetImport.model_validate(await request.json())
+        body = _asset_import(await request.body())
         key, file_name = body.key, body.file_name
     job_id, snapshot = await anyio.to_thread.run_sync(
         partial(_queue_asset_job, runtime, user, client_id, source, key, file_name)
     )
     await anyio.to_thread.run_sync(_enqueue, runtime, job_id)
-    return {"status": "success", "operationId": job_id, "importJob": snapshot}
+    return ImportQueued(status="success", operationId=job_id, importJob=snapshot)
 
 
-class AssetImport(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    key: str = Field(min_length=1)
-    file_name: str = Field(default="", alias="fileName")
+def _asset_import(raw: bytes) -> AssetImport:
+    """The JSON body, or the app's 400 for a validation error when it is not valid JSON or not an AssetImport."""
+    try:
+        return AssetImport.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
 
 
 def _store_upload(runtime: Runtime, user: User, upload: UploadFile, file_name: str) -> str:
@@ -132,7 +142,7 @@ def _store_upload(runtime: Runtime, user: User, upload: UploadFile, file_name: s
 
 def _queue_asset_job(
     runtime: Runtime, user: User, client_id: int, source: str, key: str, file_name: str
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, ImportJobObject]:
     with runtime.db.session() as session:
         job = service.create_asset_job(
             session, runtime.storage, user, client_id=client_id, source=source, key=key, file_name=file_name

@@ -8,6 +8,8 @@ import unicodedata
 
 _KEY_RE = re.compile(r"^[a-z0-9]{24}/[A-Za-z0-9][A-Za-z0-9._ ()+,=@-]{0,199}$")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._ ()+,=@-]+")
+#: A key's file name starts with a letter or digit (``_KEY_RE``).
+_LEADING_NON_ALNUM = re.compile(r"^[^A-Za-z0-9]+")
 
 
 def safe_file_name(name: str) -> str:
@@ -16,7 +18,7 @@ def safe_file_name(name: str) -> str:
     # Decompose accents (é -> e + mark) and drop the marks and any control characters.
     base = "".join(ch for ch in unicodedata.normalize("NFKD", base) if unicodedata.category(ch)[0] not in "CM")
     base = _UNSAFE_CHARS.sub("_", base).strip(" .")
-    base = base.lstrip("._- ")
+    base = _LEADING_NON_ALNUM.sub("", base)
     if len(base) > 200:
         stem, dot, ext = base.rpartition(".")
         base = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 20 else base[:200]

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request, Response
 
 from scanlift.deps import CurrentUser, RuntimeDep, SessionDep
 from scanlift.errors import Forbidden, NotFound, PayloadTooLarge
+from scanlift.schemas import AUTHENTICATED, error_responses
 from scanlift.uploads import signing
+from scanlift.uploads.schemas import RAW_UPLOAD_BODY, STORED_RESPONSE, PresignRequest, PresignResponse
 from scanlift.uploads.service import issue_key
 from scanlift.uploads.storage.local import LocalObjectStore
 
 router = APIRouter(tags=["uploads"])
 
 
-class PresignRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=1000)
-
-
-class PresignResponse(BaseModel):
-    status: str = "success"
-    key: str
-    url: str
-
-
-@router.post("/api/v2/presigned-url", response_model=PresignResponse)
+@router.post("/api/v2/presigned-url", response_model=PresignResponse, responses=error_responses(400, *AUTHENTICATED))
 def presigned_url(body: PresignRequest, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> PresignResponse:
     """Reserve an object key for the caller and return a URL that accepts one PUT of the file."""
     ttl = runtime.settings.presign_ttl_seconds
@@ -35,17 +26,27 @@ def presigned_url(body: PresignRequest, user: CurrentUser, session: SessionDep, 
     return PresignResponse(key=record.key, url=runtime.storage.presign_put(record.key, expires_in=ttl))
 
 
-@router.put("/cloud/uploads/{key:path}", include_in_schema=False)
-async def upload(key: str, request: Request, runtime: RuntimeDep) -> Response:
-    """The embedded store's presigned PUT: streams the body to disk, checks size and signature."""
+@router.put(
+    "/cloud/uploads/{key:path}",
+    response_class=Response,
+    responses={200: STORED_RESPONSE, **error_responses(400, 403, 404, 413, 503)},
+    openapi_extra=RAW_UPLOAD_BODY,
+)
+async def upload(
+    key: str,
+    request: Request,
+    runtime: RuntimeDep,
+    expires: Annotated[str, Query(alias=signing.EXPIRES_PARAM, description="Set by /api/v2/presigned-url.")] = "",
+    signature: Annotated[str, Query(alias=signing.SIGNATURE_PARAM, description="Set by /api/v2/presigned-url.")] = "",
+) -> Response:
+    """The embedded store's presigned PUT (step 2): streams the body to disk, checks size and signature.
+
+    Call it with the URL from /api/v2/presigned-url as it is; it needs no Authorization header.
+    """
     store = runtime.storage
     if not isinstance(store, LocalObjectStore):
         raise NotFound("uploads go directly to the configured object store")
-    refusal = store.verify_put(
-        key,
-        request.query_params.get(signing.EXPIRES_PARAM),
-        request.query_params.get(signing.SIGNATURE_PARAM),
-    )
+    refusal = store.verify_put(key, expires, signature)
     if refusal:
         raise Forbidden(refusal)
     limit = runtime.settings.max_upload_bytes

@@ -24,7 +24,8 @@ def verify(secret: str, *, method: str, key: str, expires: str | None, signature
     except ValueError:
         return "the URL's expiry is malformed"
     expected = sign(secret, method=method, key=key, expires=expires_at)
-    if not hmac.compare_digest(expected, signature):
+    # As bytes: compare_digest refuses str with non-ASCII characters, and the URL is the caller's.
+    if not hmac.compare_digest(expected.encode(), signature.encode(errors="replace")):
         return "the URL's signature does not match"
     if expires_at < time.time():
         return "the URL has expired"
