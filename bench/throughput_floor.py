@@ -43,8 +43,8 @@ from scanlift.db.engine import Database
 from scanlift.db.migrate import upgrade
 from scanlift.findings.locks import lock_for_merge
 from scanlift.findings.merge import MergeTarget, ReportMerger
-from scanlift.imports.spool import RecordSpool
-from scanlift.imports.tasks import GC_THRESHOLDS
+from scanlift.jobs.spool import RecordSpool
+from scanlift.jobs.tasks import GC_THRESHOLDS
 from scanlift.parsers.runner import parse_stream
 
 #: Parents first, so that the foreign keys hold at every row.

@@ -141,8 +141,8 @@ def _serve(_args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from scanlift.db.migrate import SchemaOutOfDate
-    from scanlift.imports.queue import make_celery
-    from scanlift.imports.tasks import register_tasks
+    from scanlift.jobs.queue import make_celery
+    from scanlift.jobs.tasks import register_tasks
 
     settings = get_settings()
     try:
@@ -177,7 +177,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _sweeper(_args: argparse.Namespace) -> int:
-    from scanlift.imports.sweeper import SweepPolicy, run_forever
+    from scanlift.jobs.sweeper import SweepPolicy, run_forever
     from scanlift.runtime import Runtime
 
     settings = get_settings()

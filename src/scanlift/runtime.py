@@ -7,7 +7,7 @@ from functools import cached_property
 
 from scanlift.config import Settings
 from scanlift.db.engine import Database
-from scanlift.imports.queue import JobQueue, make_celery
+from scanlift.jobs.queue import JobQueue, make_celery
 from scanlift.uploads.storage import ObjectStore, open_store
 
 

@@ -8,10 +8,10 @@ from scanlift.auth.models import User
 from scanlift.clients.models import Client, Report
 from scanlift.db.base import utcnow
 from scanlift.db.engine import Database
-from scanlift.imports.models import ImportJob
-from scanlift.imports.pipeline import ImportPipeline, JobSettings
 from scanlift.imports.service import ImportRequest, create_job
-from scanlift.imports.tags import ImportTags
+from scanlift.jobs.models import ImportJob
+from scanlift.jobs.pipeline import ImportPipeline, JobSettings
+from scanlift.jobs.tags import ImportTags
 from scanlift.runtime import Runtime
 from scanlift.uploads.keys import new_key
 from scanlift.uploads.models import UploadKey

@@ -4,7 +4,7 @@ from scanlift.auth.models import LoginFailure, Tenant, User
 from scanlift.clients.models import Client, ClientAsset, ClientAssetPort, Report
 from scanlift.db.base import Base
 from scanlift.findings.models import AffectedAsset, AffectedAssetPort, Evidence, Finding
-from scanlift.imports.models import ImportJob
+from scanlift.jobs.models import ImportJob
 from scanlift.uploads.models import UploadKey
 
 __all__ = [

@@ -8,15 +8,12 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sqlalchemy import update
 from starlette.datastructures import UploadFile
 
 from scanlift.auth.models import User
-from scanlift.db.base import utcnow
 from scanlift.deps import CurrentUser, RuntimeDep, SessionDep
 from scanlift.errors import BadRequest
 from scanlift.imports import service, views
-from scanlift.imports.models import ImportJob
 from scanlift.imports.schemas import (
     ASSET_IMPORT_BODY,
     AssetImport,
@@ -25,7 +22,8 @@ from scanlift.imports.schemas import (
     MyImportsRow,
     PreuploadedImport,
 )
-from scanlift.imports.tags import parse_tags
+from scanlift.jobs.dispatch import dispatch
+from scanlift.jobs.tags import parse_tags
 from scanlift.runtime import Runtime
 from scanlift.schemas import AUTHENTICATED, PathId, PathText, error_responses
 from scanlift.uploads.service import issue_key
@@ -62,17 +60,8 @@ def preuploaded_import(
 
 
 def _enqueue(runtime: Runtime, job_id: str) -> None:
-    """Send the job id; if the broker is down, the sweeper sends it later (enqueued_at stays null)."""
-    try:
-        runtime.queue.enqueue(job_id)
-    except Exception:
-        return
-    with runtime.db.session() as fresh:
-        fresh.execute(
-            update(ImportJob)
-            .where(ImportJob.id == job_id, ImportJob.enqueued_at.is_(None))
-            .values(enqueued_at=utcnow(), sends=ImportJob.sends + 1)
-        )
+    """Send the job id; if the broker is down, the sweeper sends it later."""
+    dispatch(runtime.db, runtime.queue, job_id)
 
 
 @router.get("/api/v2/my-imports", responses=error_responses(*AUTHENTICATED))

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scanlift.imports.models import JobStatus
+from scanlift.jobs.models import JobStatus
 from scanlift.schemas import DbText, ResponseModel
 
 

@@ -16,8 +16,8 @@ from scanlift.clients.models import Client, Report
 from scanlift.clients.service import get_client, get_report
 from scanlift.db.base import utcnow
 from scanlift.errors import BadRequest, NotFound
-from scanlift.imports.models import FINISHED, ImportJob, JobKind
-from scanlift.imports.tags import ImportTags
+from scanlift.jobs.models import FINISHED, ImportJob, JobKind
+from scanlift.jobs.tags import ImportTags
 from scanlift.parsers.registry import ASSET_SOURCES, UnknownSource, is_known_source
 from scanlift.uploads.service import uploaded_object
 from scanlift.uploads.storage import ObjectStore

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scanlift.imports.models import ImportJob, JobStatus
 from scanlift.imports.schemas import ImportJobObject, MyImportsRow
+from scanlift.jobs.models import ImportJob, JobStatus
 from scanlift.views import iso_z
 
 

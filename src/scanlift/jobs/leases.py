@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from scanlift.db.clock import database_now
 from scanlift.db.upsert import rows_affected
-from scanlift.imports.models import ImportJob, JobStatus
+from scanlift.jobs.models import ImportJob, JobStatus
 
 
 class Claim(enum.Enum):

@@ -9,9 +9,9 @@ import pytest
 
 from scanlift.db import clock
 from scanlift.db.base import utcnow
-from scanlift.imports import leases
-from scanlift.imports.models import JobStatus
-from scanlift.imports.sweeper import SweepPolicy, sweep_once
+from scanlift.jobs import leases
+from scanlift.jobs.models import JobStatus
+from scanlift.jobs.sweeper import SweepPolicy, sweep_once
 from tests.support.harness import Harness
 
 pytestmark = pytest.mark.parametrize("database", ["postgresql"], indirect=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import update
 
 from scanlift.db.base import utcnow
-from scanlift.imports import leases
-from scanlift.imports.models import ImportJob, JobStatus
-from scanlift.imports.sweeper import SweepPolicy, sweep_once
+from scanlift.jobs import leases
+from scanlift.jobs.models import ImportJob, JobStatus
+from scanlift.jobs.sweeper import SweepPolicy, sweep_once
 from scanlift.uploads.models import UploadKey
 from tests.support.harness import Harness
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import IO
 
-from scanlift.imports import codec
+from scanlift.jobs import codec
 from scanlift.parsers.base import ScanRecord
 
 BATCH_SIZE = 5000

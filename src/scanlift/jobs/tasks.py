@@ -13,8 +13,8 @@ from celery.signals import setup_logging, worker_process_init
 
 from scanlift.config import Settings
 from scanlift.db.engine import Database
-from scanlift.imports.pipeline import ImportPipeline, JobSettings
-from scanlift.imports.queue import IMPORT_TASK
+from scanlift.jobs.pipeline import ImportPipeline, JobSettings
+from scanlift.jobs.queue import IMPORT_TASK
 from scanlift.uploads.storage import open_store
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from scanlift.imports import pipeline
-from scanlift.imports.models import JobStatus
+from scanlift.jobs import finishing
+from scanlift.jobs.models import JobStatus
 from tests.support.harness import Harness
 
 pytestmark = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
@@ -29,11 +29,11 @@ def test_tables_are_analyzed_after_an_import_that_wrote_many_rows(
     harness: Harness, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     content = (corpus_dir / "nessus" / "nessus_v_unknown.xml").read_bytes()
-    monkeypatch.setattr(pipeline, "ANALYZE_AFTER_ROWS", 10**9)
+    monkeypatch.setattr(finishing, "ANALYZE_AFTER_ROWS", 10**9)
     assert harness.run(content).status == JobStatus.COMPLETE
     assert _analyzed(harness) == {"affected_assets": False, "evidence": False}  # a small import: no ANALYZE
 
-    monkeypatch.setattr(pipeline, "ANALYZE_AFTER_ROWS", 10)  # this file writes more rows than that
+    monkeypatch.setattr(finishing, "ANALYZE_AFTER_ROWS", 10)  # this file writes more rows than that
     other = Harness(harness.runtime)
     assert other.run(content).status == JobStatus.COMPLETE
     assert _analyzed(harness) == {"affected_assets": True, "evidence": True}

@@ -18,8 +18,9 @@ from sqlalchemy import and_, delete, or_, select, update
 from scanlift.db.clock import database_now
 from scanlift.db.engine import Database
 from scanlift.db.upsert import rows_affected
-from scanlift.imports.models import FINISHED, ImportJob, JobStatus
-from scanlift.imports.queue import JobQueue
+from scanlift.jobs.dispatch import dispatch
+from scanlift.jobs.models import FINISHED, ImportJob, JobStatus
+from scanlift.jobs.queue import JobQueue
 from scanlift.uploads.models import UploadKey
 from scanlift.uploads.storage import ObjectStore
 
@@ -65,15 +66,7 @@ def sweep_once(db: Database, queue: JobQueue, store: ObjectStore, policy: SweepP
     # A job just put back in the queue is sent below with the redelivered ones, once.
     resent = [job_id for job_id in _resend_stale_queued(db, now) if job_id not in redelivered]
     for job_id in [*redelivered, *resent]:
-        try:
-            queue.enqueue(job_id)
-        except Exception:
-            log.warning("sweeper: could not enqueue %s; will retry", job_id)
-            continue
-        with db.session() as session:
-            session.execute(
-                update(ImportJob).where(ImportJob.id == job_id).values(enqueued_at=now, sends=ImportJob.sends + 1)
-            )
+        dispatch(db, queue, job_id)
     purged = _purge_expired(db, store, policy, now)
     return SweepResult(redelivered, abandoned, resent, purged)
 

@@ -11,9 +11,9 @@ from lxml import etree
 from sqlalchemy import update
 
 from scanlift.db.base import utcnow
-from scanlift.imports import leases
-from scanlift.imports.models import ImportJob, JobStatus
-from scanlift.imports.tags import ImportTags
+from scanlift.jobs import leases
+from scanlift.jobs.models import ImportJob, JobStatus
+from scanlift.jobs.tags import ImportTags
 from tests.support.harness import Harness
 from tests.support.profiles import BOTH_DATABASES
 from tests.support.state import state_digest

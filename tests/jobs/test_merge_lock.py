@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scanlift.findings.locks import lock_for_merge
-from scanlift.imports.models import JobStatus
+from scanlift.jobs.models import JobStatus
 from tests.support.harness import Harness
 from tests.support.state import state_digest
 

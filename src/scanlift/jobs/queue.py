@@ -12,7 +12,7 @@ from typing import Any
 from celery import Celery
 
 from scanlift.config import Settings
-from scanlift.imports import fs_transport
+from scanlift.jobs import transport
 
 IMPORT_TASK = "scanlift.run_import"
 
@@ -48,7 +48,7 @@ def _celery_config(settings: Settings) -> dict[str, Any]:
     if settings.uses_embedded_broker:
         messages = settings.queue_dir / "messages"
         messages.mkdir(parents=True, exist_ok=True)
-        config["broker_url"] = f"{fs_transport.SCHEME}://"
+        config["broker_url"] = f"{transport.SCHEME}://"
         config["broker_transport_options"] = {
             "data_folder_in": str(messages),
             "data_folder_out": str(messages),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scanlift.imports.prefetch import prefetched_batches
+from scanlift.jobs.prefetch import prefetched_batches
 
 
 class Source:

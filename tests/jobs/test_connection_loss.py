@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from scanlift.db import upsert
-from scanlift.imports.models import JobStatus
+from scanlift.jobs.models import JobStatus
 from tests.support.harness import Harness
 from tests.support.state import state_digest
 

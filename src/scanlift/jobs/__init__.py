@@ -1,0 +1,1 @@
+"""Import jobs on the worker side: the queue, the pipeline, leases and heartbeat, the sweeper."""
