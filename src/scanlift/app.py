@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,7 +17,17 @@ from scanlift import __version__
 from scanlift.auth.routes import router as auth_router
 from scanlift.clients.routes import router as clients_router
 from scanlift.config import Settings
-from scanlift.errors import ScanliftError, TooManyRequests
+from scanlift.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ScanliftError,
+    TooManyRequests,
+    Unauthorized,
+    UserError,
+)
 from scanlift.findings.routes import router as findings_router
 from scanlift.health import router as health_router
 from scanlift.imports.routes import router as imports_router
@@ -60,6 +70,24 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     return app
 
 
+#: The one place where domain errors become HTTP statuses; a subclass maps like its nearest mapped base.
+HTTP_STATUS: Mapping[type[ScanliftError], int] = {
+    BadRequest: 400,
+    UserError: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    TooManyRequests: 429,
+    ScanliftError: 400,
+}
+
+
+def http_status(error: ScanliftError) -> int:
+    return next(HTTP_STATUS[cls] for cls in type(error).__mro__ if cls in HTTP_STATUS)
+
+
 def _error_body(message: str, **extra: Any) -> dict[str, Any]:
     return {"status": "error", "message": message, **extra}
 
@@ -67,7 +95,7 @@ def _error_body(message: str, **extra: Any) -> dict[str, Any]:
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ScanliftError)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
-    return JSONResponse(_error_body(exc.message, **exc.details), status_code=exc.status_code, headers=headers)
+    return JSONResponse(_error_body(exc.message, **exc.details), status_code=http_status(exc), headers=headers)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

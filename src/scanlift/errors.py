@@ -1,4 +1,9 @@
-"""Domain errors. Each carries its HTTP status; app.py maps them to one JSON error shape."""
+"""Domain errors: one hierarchy, with no HTTP in it.
+
+``UserError`` is the branch for what the caller got wrong (a bad request, a bad file, an unknown
+source): its message is shown to them as it is, by the API and in an import's ``errorStatus``.
+The HTTP status of each error lives only in the app's error map (``app.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 
 class ScanliftError(Exception):
-    status_code = 400
+    """Every error scanlift raises on purpose, with a message meant for the caller."""
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -17,35 +22,33 @@ class ScanliftError(Exception):
 class UserError(ScanliftError):
     """The caller's request or file is at fault: the message is shown to them as it is."""
 
-    status_code = 400
-
 
 class BadRequest(UserError):
-    status_code = 400
+    """The request itself is malformed or names something that cannot be used."""
 
 
 class Unauthorized(ScanliftError):
-    status_code = 401
+    """No valid credentials came with the request."""
 
 
 class Forbidden(ScanliftError):
-    status_code = 403
+    """The caller is known but may not do this."""
 
 
 class NotFound(ScanliftError):
-    status_code = 404
+    """The thing named does not exist, or not for this caller."""
 
 
 class Conflict(ScanliftError):
-    status_code = 409
+    """The request contradicts the current state."""
 
 
 class PayloadTooLarge(ScanliftError):
-    status_code = 413
+    """The upload or body is over its size limit."""
 
 
 class TooManyRequests(ScanliftError):
-    status_code = 429
+    """Too many attempts; the caller may try again after ``retry_after`` seconds."""
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)

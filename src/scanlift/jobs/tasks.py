@@ -12,10 +12,9 @@ from celery import Celery
 from celery.signals import setup_logging, worker_process_init
 
 from scanlift.config import Settings
-from scanlift.db.engine import Database
-from scanlift.jobs.pipeline import ImportPipeline, JobSettings
+from scanlift.jobs.pipeline import ImportPipeline
 from scanlift.jobs.queue import IMPORT_TASK
-from scanlift.uploads.storage import open_store
+from scanlift.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +26,16 @@ log = logging.getLogger(__name__)
 #: no full one in that merge.
 GC_THRESHOLDS = (50_000, 10, 10)
 
-# Each forked pool process builds its own engine and store: connections must not cross a fork.
-_pipelines: dict[int, ImportPipeline] = {}
+# Each forked pool process builds its own runtime: connections must not cross a fork.
+_runtimes: dict[int, Runtime] = {}
 
 
 def _pipeline(settings: Settings) -> ImportPipeline:
     pid = os.getpid()
-    if pid not in _pipelines:
-        _pipelines.clear()
-        _pipelines[pid] = ImportPipeline(
-            Database(settings.resolved_database_url),
-            open_store(settings),
-            JobSettings(
-                lease_seconds=settings.job_lease_seconds,
-                max_bytes=settings.max_upload_bytes,
-                retry_seconds=settings.job_retry_seconds,
-                merge_slots=settings.max_concurrent_merges,
-            ),
-        )
-    return _pipelines[pid]
+    if pid not in _runtimes:
+        _runtimes.clear()
+        _runtimes[pid] = Runtime(settings)
+    return _runtimes[pid].pipeline
 
 
 def register_tasks(app: Celery, settings: Settings) -> None:
