@@ -31,6 +31,7 @@ from scanlift.errors import (
 from scanlift.findings.routes import router as findings_router
 from scanlift.health import router as health_router
 from scanlift.imports.routes import router as imports_router
+from scanlift.middleware import RequestGuards
 from scanlift.openapi import ScanliftAPI
 from scanlift.runtime import Runtime
 from scanlift.transient import describe, is_transient
@@ -63,6 +64,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         imports_router,
     ):
         app.include_router(router)
+    app.add_middleware(
+        RequestGuards,
+        max_body_bytes=settings.max_request_body_bytes,
+        max_file_bytes=settings.max_upload_bytes,
+    )
     app.add_exception_handler(ScanliftError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

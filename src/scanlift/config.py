@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
 
     max_upload_bytes: int = Field(default=8 * GiB, gt=0)
+    #: Every request body except a file upload's: JSON and form bodies are small.
+    max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
     token_ttl_seconds: int = Field(default=15 * 60, gt=0)
     presign_ttl_seconds: int = Field(default=60 * 60, gt=0)
     #: How long finished jobs stay listed by /api/v2/my-imports (PlexTrac keeps them one hour).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
 class ResponseModel(BaseModel):
@@ -56,7 +56,18 @@ PathId = Annotated[int, Path(ge=0, le=MAX_ID)]
 #: Text that every database can store or look up: no NUL character (PostgreSQL refuses it), and
 #: valid Unicode (a JSON string may hold a lone surrogate, which no database encoding accepts).
 DB_TEXT_PATTERN = r"^[^\x00]*$"
-DbText = Annotated[str, StringConstraints(pattern=DB_TEXT_PATTERN)]
+
+
+def valid_unicode(text: str) -> str:
+    """Refuse a lone surrogate, which JSON can carry but no database, hash or encoder accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
+    return text
+
+
+DbText = Annotated[str, StringConstraints(pattern=DB_TEXT_PATTERN), AfterValidator(valid_unicode)]
 #: The same, for a text id in a URL path.
 PathText = Annotated[str, Path(pattern=DB_TEXT_PATTERN)]
 

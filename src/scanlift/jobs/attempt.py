@@ -23,6 +23,8 @@ class JobSettings:
     spool_dir: str | None = None
     #: How many imports may merge into PostgreSQL at once (``findings.locks``).
     merge_slots: int = 2
+    #: ``errorStatus`` is returned on every poll of my-imports: a cause, never a dump.
+    max_error_chars: int = 800
 
 
 @dataclass(frozen=True, slots=True)

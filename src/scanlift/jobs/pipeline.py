@@ -23,6 +23,7 @@ from scanlift.jobs.finishing import Finished, FinishHook, finish, log_completion
 from scanlift.jobs.heartbeat import Heartbeat
 from scanlift.jobs.models import ImportJob, JobStatus
 from scanlift.logs import job_context
+from scanlift.parsers.base import excerpt
 from scanlift.transient import describe, is_transient
 from scanlift.uploads.storage import ObjectStore
 
@@ -114,6 +115,7 @@ class ImportPipeline:
         finish(Finished(job, counts), self.finish_hooks)
 
     def _fail(self, attempt: Attempt, message: str) -> None:
+        message = excerpt(message, self.settings.max_error_chars)
         log.info("import ended in ERROR: %s", message)
         try:
             with self.db.session() as session:

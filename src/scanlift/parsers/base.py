@@ -160,7 +160,22 @@ class Parser(Protocol):
 class InvalidFile(UserError):
     """The file is not a valid file of the format its parser expects."""
 
+    #: A cause is a sentence, not a copy of the file: a problem that quotes a huge value is cut.
+    MAX_PROBLEM_CHARS = 600
+
     def __init__(self, source: str, problem: str) -> None:
+        problem = excerpt(problem, self.MAX_PROBLEM_CHARS)
         super().__init__(f"invalid {source} file: {problem}")
         self.source = source
         self.problem = problem
+
+
+def excerpt(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    kept = limit
+    for _ in range(3):  # the marker's own length depends on the count it states
+        marker = f"… [{len(text) - kept} more characters]"
+        kept = max(limit - len(marker), 0)
+    return text[:kept] + f"… [{len(text) - kept} more characters]"
