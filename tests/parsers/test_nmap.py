@@ -17,6 +17,7 @@ from lxml import etree
 
 from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
 from scanlift.parsers.nmap import NmapParser, iter_nmap_assets
+from scanlift.parsers.runner import open_upload
 from tests.parsers.records import assets_of, findings_of, parse_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nmap"
@@ -84,7 +85,7 @@ def test_counts_match_the_file(corpus_dir: Path, name: str) -> None:
 def test_iter_nmap_assets_matches_the_parser(corpus_dir: Path, name: str) -> None:
     path = _path(corpus_dir, name)
     with path.open("rb") as stream:
-        assert list(iter_nmap_assets(stream)) == assets_of(parse_file(parser, path))
+        assert list(iter_nmap_assets(open_upload(stream, source="nmap"))) == assets_of(parse_file(parser, path))
 
 
 def test_files_without_vulners_yield_assets_only(corpus_dir: Path) -> None:
@@ -190,4 +191,4 @@ def test_wrong_format_names_what_was_found(corpus_dir: Path) -> None:
     assert caught.value.source == "nmap"
     assert "root element is <NexposeReport>, expected <nmaprun>" in str(caught.value)
     with pytest.raises(InvalidFile, match="invalid nmap file: not XML"):
-        list(iter_nmap_assets(io.BytesIO(b"Nmap scan report for 10.0.0.1\n")))
+        list(iter_nmap_assets(open_upload(io.BytesIO(b"Nmap scan report for 10.0.0.1\n"), source="nmap")))

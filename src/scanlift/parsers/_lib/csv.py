@@ -37,15 +37,19 @@ def sniff_delimiter(first_line: str) -> str:
     return max(_DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
 
 
-def iter_rows(stream: BinaryIO, *, source: str, encoding: str = "utf-8") -> Iterator[dict[str, str]]:
+def iter_rows(
+    stream: BinaryIO, *, source: str, encoding: str = "utf-8", header_line: bytes | None = None
+) -> Iterator[dict[str, str]]:
     """Yield each data row as {header: value}, reading the stream once.
 
     Header names are stripped; missing cells become "". A file that is not UTF-8 text, or has
-    no header row, ends with ``InvalidFile``.
+    no header row, ends with ``InvalidFile``. ``header_line`` is the header row when the caller
+    has already read it from ``stream`` (to check or rewrite it), which then starts at the first
+    data row; it is read exactly as the stream's own first line would be, so nothing is replayed.
     """
     text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
     try:
-        first = text.readline()
+        first = text.readline() if header_line is None else header_line.decode(encoding)
         if first.startswith("\ufeff"):
             first = first[1:]
         if not first.strip():

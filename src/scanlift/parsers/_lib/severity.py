@@ -53,6 +53,12 @@ ZAP_RISKCODES: Mapping[str, Severity] = {
     "3": Severity.HIGH,
 }
 
+#: OpenVAS / Greenbone ``threat`` words that are not common labels (lower case; "Log" is one):
+#: Debug results are Informational. Every other threat reads as a label (``from_label``).
+OPENVAS_THREATS: Mapping[str, Severity] = {
+    "debug": Severity.INFORMATIONAL,
+}
+
 
 def from_label(text: str | None, default: Severity | None = None) -> Severity | None:
     """Map a vendor's textual level ("High", "info", "Moderate") to PlexTrac's scale."""

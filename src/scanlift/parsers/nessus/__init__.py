@@ -1,59 +1,19 @@
-"""Nessus v2 (.nessus) XML, and Nessus/Tenable CSV exports (nessus_csv.py), under one source id.
+"""Nessus (source ``nessus``): the Nessus v2 XML export (``xml``) and the Nessus / Tenable CSV
+exports (``csv``), told apart by the sniffed head: an XML root means XML, a Nessus/Tenable CSV
+header means CSV, and anything else is refused by the XML reader ("not XML", or a wrong root).
 
-Mapping (see docs/sources.md): one finding per ``pluginID``; one asset per ``ReportHost`` named as
-the scan names it; each ReportItem is one sighting on (host, port) whose ``plugin_output`` is
-evidence. Severity is the item's own 0-4 ``severity`` attribute, which is what the Nessus UI
-shows; ``risk_factor`` is used only when that attribute is missing, and CVSS scores are kept as
-scores without overriding it.
+Both map the same way (see docs/sources.md): one finding per plugin id, one asset per host as the
+scan names it, and one sighting per (host, port) with the plugin output as evidence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
-from typing import BinaryIO, ClassVar, NamedTuple
+from typing import ClassVar
 
-from lxml import etree
-
-from scanlift.parsers._lib import ids as _ids
-from scanlift.parsers._lib import severity as _severity
-from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.replay import read_head, replay
-from scanlift.parsers._lib.sniff import xml_root
-from scanlift.parsers._lib.xml import iter_elements
-from scanlift.parsers.base import (
-    Evidence,
-    Port,
-    ScanAsset,
-    ScanFinding,
-    ScanRecord,
-    Score,
-    Severity,
-    Sniff,
-    Upload,
-)
+from scanlift.parsers.base import ScanRecord, Sniff, Upload
 from scanlift.parsers.nessus.csv import looks_like_nessus_csv, parse_nessus_csv
-
-ROOT = "NessusClientData_v2"
-
-#: (score kind, vector element, score element), most recent CVSS version first.
-_SCORE_ELEMENTS = (
-    ("CVSS4", "cvss4_vector", "cvss4_base_score"),
-    ("CVSS3", "cvss3_vector", "cvss3_base_score"),
-    ("CVSS2", "cvss_vector", "cvss_base_score"),
-)
-
-#: ReportItem children kept as custom fields, with their labels.
-_FIELD_ELEMENTS = (
-    ("plugin_type", "Plugin Type"),
-    ("vpr_score", "VPR Score"),
-    ("epss_score", "EPSS Score"),
-    ("exploit_available", "Exploit Available"),
-    ("exploitability_ease", "Exploitability Ease"),
-    ("stig_severity", "STIG Severity"),
-    ("plugin_publication_date", "Plugin Publication Date"),
-    ("plugin_modification_date", "Plugin Modification Date"),
-)
+from scanlift.parsers.nessus.xml import ROOT, parse_nessus_xml
 
 
 class NessusParser:
@@ -61,182 +21,9 @@ class NessusParser:
     label: ClassVar[str] = "Nessus"
 
     def sniff(self, head: Sniff) -> bool:
-        root = xml_root(head.head)
-        return (root is not None and root.name == ROOT) or looks_like_nessus_csv(head.head)
+        return head.root_name == ROOT or looks_like_nessus_csv(head.head)
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
-        head = read_head(stream)
-        stream = replay(head, stream)
-        if xml_root(head) is None and looks_like_nessus_csv(head):
-            return parse_nessus_csv(stream)
-        return self._parse_xml(stream)
-
-    def _parse_xml(self, stream: BinaryIO) -> Iterator[ScanRecord]:
-        host_props: dict[str, str] = {}
-        host_ports: dict[tuple[str, str], Port] = {}
-        for element in iter_elements(
-            stream,
-            source=self.source,
-            roots=(ROOT,),
-            tags=("HostProperties", "ReportItem", "ReportHost"),
-            discard=("Policy",),
-        ):
-            name = element.tag
-            if name == "HostProperties":
-                host_props = {tag.get("name", ""): (tag.text or "").strip() for tag in element.iterchildren("tag")}
-            elif name == "ReportItem":
-                host = _host_name(element)
-                finding = _finding(element, host)
-                if finding.port is not None:
-                    host_ports.setdefault((finding.port.number, finding.port.protocol), finding.port)
-                yield finding
-            else:  # ReportHost: its items are done, so its ports are known
-                yield _asset(element.get("name") or "", host_props, tuple(host_ports.values()))
-                host_props, host_ports = {}, {}
-
-
-def _host_name(item: etree._Element) -> str:
-    host = item.getparent()
-    return (host.get("name") if host is not None else None) or ""
-
-
-#: Children that may repeat; every other child is read once, first occurrence wins.
-_REPEATED = frozenset({"cve", "cwe", "xref", "see_also"})
-
-#: A child element's (tag, text), in document order.
-_Children = tuple[tuple[str, str], ...]
-
-
-def _split_children(item: etree._Element) -> tuple[str, _Children]:
-    """The item's plugin output, and every other child: the plugin's facts, the same on every host."""
-    output = ""
-    facts: list[tuple[str, str]] = []
-    for child in item:
-        tag = child.tag
-        if tag == "plugin_output":
-            output = (child.text or "").strip()
-        elif isinstance(tag, str):
-            facts.append((tag, child.text or ""))
-    return output, tuple(facts)
-
-
-class _PluginFacts(NamedTuple):
-    flaw_id: str
-    title: str
-    description: str
-    recommendations: str
-    references: tuple[str, ...]
-    cves: tuple[str, ...]
-    cwes: tuple[int, ...]
-    scores: tuple[Score, ...]
-    fields: tuple[tuple[str, str], ...]
-    risk_factor: str
-
-
-# A plugin's facts repeat on every host it fires on, so mapping them once per distinct plugin
-# text saves most of the per-item work. The cache is bounded, so memory stays flat.
-@lru_cache(maxsize=4096)
-def _plugin_facts(plugin_id: str, plugin_name: str, family: str, children: _Children) -> _PluginFacts:
-    texts: dict[str, str] = {}
-    lists: dict[str, list[str]] = {name: [] for name in _REPEATED}
-    for tag, raw in children:
-        text = raw.strip()
-        if tag in _REPEATED:
-            if text:
-                lists[tag].append(text)
-        else:
-            texts.setdefault(tag, text)
-    title = plugin_name or texts.get("plugin_name") or f"Nessus plugin {plugin_id}"
-    xrefs = lists["xref"]
-    cwes = [_ids.parse_cwe(c) for c in lists["cwe"]]
-    cwes += [_ids.parse_cwe(x.split(":", 1)[1]) for x in xrefs if x.upper().startswith("CWE:")]
-    risk_factor = texts.get("risk_factor", "")
-    fields = [("Nessus Plugin ID", plugin_id), ("Plugin Family", family)]
-    fields += [(label, texts.get(tag, "")) for tag, label in _FIELD_ELEMENTS]
-    fields.append(("Risk Factor", risk_factor))
-    return _PluginFacts(
-        flaw_id=plugin_id or _ids.title_flaw_id(title),
-        title=title,
-        description=_text.join_paragraphs(texts.get("synopsis"), texts.get("description")),
-        recommendations=_text.clean(texts.get("solution")),
-        references=_ids.unique(line for text in lists["see_also"] for line in text.splitlines()),
-        cves=_ids.find_cves(*lists["cve"], *xrefs),
-        cwes=tuple(dict.fromkeys(c for c in cwes if c is not None)),
-        scores=_scores(texts),
-        fields=tuple((label, value) for label, value in fields if value),
-        risk_factor=risk_factor,
-    )
-
-
-def _severity_of(item: etree._Element, risk_factor: str) -> Severity:
-    by_attribute = _severity.from_scale(item.get("severity"), _severity.ZERO_TO_FOUR)
-    if by_attribute is not None:
-        return by_attribute
-    return _severity.from_label(risk_factor) or Severity.INFORMATIONAL
-
-
-@lru_cache(maxsize=1024)
-def _port_and_caption(number: str, protocol: str, service: str) -> tuple[Port | None, str]:
-    if number == "0":
-        return None, "Plugin output"
-    port = Port(number=number, protocol=protocol.lower(), service=service)
-    return port, f"Plugin output ({port.protocol}/{port.number}/{port.service})"
-
-
-def _finding(item: etree._Element, host: str) -> ScanFinding:
-    output, children = _split_children(item)
-    get = item.get
-    facts = _plugin_facts(get("pluginID") or "", get("pluginName") or "", get("pluginFamily") or "", children)
-    port, caption = _port_and_caption(get("port") or "0", get("protocol") or "tcp", get("svc_name") or "")
-    return ScanFinding(
-        flaw_id=facts.flaw_id,
-        title=facts.title,
-        severity=_severity_of(item, facts.risk_factor),
-        description=facts.description,
-        recommendations=facts.recommendations,
-        references=facts.references,
-        cves=facts.cves,
-        cwes=facts.cwes,
-        scores=facts.scores,
-        fields=facts.fields,
-        asset=host,
-        port=port,
-        evidence=(Evidence(caption=caption, code=output),) if output else (),
-    )
-
-
-def _scores(texts: dict[str, str]) -> tuple[Score, ...]:
-    scores = []
-    for kind, vector_tag, score_tag in _SCORE_ELEMENTS:
-        vector, score = texts.get(vector_tag, ""), texts.get(score_tag, "")
-        if vector or score:
-            scores.append(Score(kind=kind, vector=vector, score=score))
-    return tuple(scores)
-
-
-def _asset(name: str, props: dict[str, str], ports: tuple[Port, ...]) -> ScanAsset:
-    ips = _ids.unique([props.get("host-ip", ""), *props.get("host-ips", "").split(",")])
-    fqdn = props.get("host-fqdn", "")
-    return ScanAsset(
-        name=name,
-        ips=ips,
-        hostname=props.get("hostname", "") or (fqdn.split(".", 1)[0] if fqdn else ""),
-        fqdn=fqdn,
-        netbios=props.get("netbios-name", ""),
-        mac=_text.clean(props.get("mac-address", "")).replace("\n", ", "),
-        operating_system=_text.clean(props.get("operating-system", "")).replace("\n", " / "),
-        ports=ports,
-        description=_patch_summary(props),
-    )
-
-
-def _patch_summary(props: dict[str, str]) -> str:
-    """Nessus's per-host patch summary: each missing patch with the CVEs it fixes."""
-    entries = []
-    for name, text in props.items():
-        if name.startswith("patch-summary-txt-"):
-            cves = props.get("patch-summary-cves-" + name.removeprefix("patch-summary-txt-"), "")
-            cve_list = ", ".join(_ids.find_cves(cves))
-            entries.append(_text.clean(text) + (f"\nCVEs: {cve_list}" if cve_list else ""))
-    return ("Missing patches (Nessus patch summary):\n\n" + "\n\n".join(entries)) if entries else ""
+        if upload.head.kind != "xml" and looks_like_nessus_csv(upload.head.head):
+            return parse_nessus_csv(upload.stream)
+        return parse_nessus_xml(upload)

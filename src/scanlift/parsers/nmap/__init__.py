@@ -21,13 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
-from scanlift.parsers._lib.sniff import xml_root
 from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import (
     Evidence,
@@ -50,12 +49,10 @@ class NmapParser:
     label: ClassVar[str] = "Nmap (Vulners NSE)"
 
     def sniff(self, head: Sniff) -> bool:
-        root = xml_root(head.head)
-        return root is not None and root.name == ROOT
+        return head.root_name == ROOT
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
-        for host in _up_hosts(stream):
+        for host in _up_hosts(upload):
             asset = _asset(host)
             yield asset
             for port in _children(host, "ports", "port"):
@@ -63,14 +60,14 @@ class NmapParser:
                     yield from _port_findings(port, asset.name)
 
 
-def iter_nmap_assets(stream: BinaryIO) -> Iterator[ScanAsset]:
+def iter_nmap_assets(upload: Upload) -> Iterator[ScanAsset]:
     """The hosts of an Nmap XML file as assets (only "up" hosts, only open ports), nothing else."""
-    for host in _up_hosts(stream):
+    for host in _up_hosts(upload):
         yield _asset(host)
 
 
-def _up_hosts(stream: BinaryIO) -> Iterator[etree._Element]:
-    for host in iter_elements(stream, source=SOURCE, roots=(ROOT,), tags=("host",)):
+def _up_hosts(upload: Upload) -> Iterator[etree._Element]:
+    for host in iter_elements(upload.stream, source=SOURCE, roots=(ROOT,), tags=("host",), head=upload.head):
         status = _first(host, "status")
         if status is None or (status.get("state") or "up") == "up":
             yield host
