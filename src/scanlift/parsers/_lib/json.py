@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import io
 import json
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -12,61 +15,129 @@ import ijson
 
 from scanlift.parsers.base import InvalidFile
 
+#: Deeper nesting than any scanner export uses; a file nested deeper is refused.
+MAX_DEPTH = 256
+#: The longest number accepted, in digits. Below Python's int-string limit (4,300), beyond which
+#: ijson's C backend crashes the process when it converts an exact integer.
+MAX_NUMBER_DIGITS = 4000
+#: The longest stretch of a document without a quote character: it bounds every string value
+#: (and any run of whitespace, digits or brackets) without parsing.
+MAX_VALUE_BYTES = 16 * 1024 * 1024
+#: ijson's C backend turns each read into all of its events before yielding the first, and each
+#: event carries its path: a read of deeply nested arrays costs the square of its size (64 KiB of
+#: "[" took 10 GB). 4 KiB reads bound that to tens of megabytes, before the depth check stops it.
+READ_SIZE = 4096
 
-class _BomSkipper:
-    """Drop a leading UTF-8 BOM, which some exporters (Invicti) write and ijson rejects."""
+_DIGITS = b"0123456789"
+_LONG_NUMBER = re.compile(rb"[0-9]{%d,}" % MAX_NUMBER_DIGITS)
 
-    def __init__(self, stream: BinaryIO) -> None:
+
+class _GuardedReader:
+    """The document's bytes as ijson reads them: a leading UTF-8 BOM dropped (some exporters write
+    one, and ijson rejects it), and refused with ``InvalidFile`` as soon as a number or a value
+    goes past its bound, before ijson builds it."""
+
+    def __init__(self, stream: BinaryIO, source: str) -> None:
         self._stream = stream
-        self._checked = False
+        self._source = source
+        self._started = False
+        self._trailing_digits = 0
+        self._since_quote = 0
 
     def read(self, size: int = -1) -> bytes:
         data = self._stream.read(size)
-        if not self._checked and data:  # ijson starts with read(0); wait for real bytes
-            self._checked = True
+        if not data:
+            return data
+        if not self._started:  # ijson starts with read(0); wait for real bytes
+            self._started = True
             if data.startswith(codecs.BOM_UTF8):
                 data = data[len(codecs.BOM_UTF8) :]
+        self._check_numbers(data)
+        self._check_values(data)
         return data
+
+    def _check_numbers(self, data: bytes) -> None:
+        leading = len(data) - len(data.lstrip(_DIGITS))
+        if self._trailing_digits + leading >= MAX_NUMBER_DIGITS or _LONG_NUMBER.search(data):
+            raise InvalidFile(self._source, f"a number has more than {MAX_NUMBER_DIGITS} digits")
+        stripped = data.rstrip(_DIGITS)
+        self._trailing_digits = (self._trailing_digits if not stripped else 0) + len(data) - len(stripped)
+
+    def _check_values(self, data: bytes) -> None:
+        last = data.rfind(b'"')
+        if last < 0:
+            self._since_quote += len(data)
+        else:
+            self._since_quote = len(data) - last - 1
+        if self._since_quote > MAX_VALUE_BYTES or (last >= 0 and data.find(b'"') > MAX_VALUE_BYTES):
+            raise InvalidFile(self._source, f"a value is longer than {MAX_VALUE_BYTES} bytes")
+
+
+def _bounded(events: Iterator[tuple[str, str, Any]], source: str) -> Iterator[tuple[str, str, Any]]:
+    """ijson's events, refused once the nesting goes deeper than ``MAX_DEPTH``."""
+    depth = 0
+    for prefix, event, value in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InvalidFile(source, f"the JSON is nested more than {MAX_DEPTH} levels deep")
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        yield prefix, event, value
+
+
+def _events(stream: BinaryIO, source: str, *, floats: bool = True) -> Iterator[tuple[str, str, Any]]:
+    reader = _GuardedReader(stream, source)
+    return _bounded(ijson.parse(reader, use_float=floats, buf_size=READ_SIZE), source)
 
 
 def iter_items(stream: BinaryIO, prefix: str, *, source: str) -> Iterator[Any]:
     """Yield each value at ijson ``prefix`` (e.g. ``"vulnerabilities.item"``) as a Python object.
 
-    Numbers that are not integers come back as ``decimal.Decimal``. Malformed JSON ends with
-    ``InvalidFile``.
+    Numbers that are not integers come back as ``float``. Malformed JSON, and JSON beyond the
+    bounds above, ends with ``InvalidFile``.
     """
-    try:
-        yield from ijson.items(_BomSkipper(stream), prefix, use_float=True)
-    except ijson.common.IncompleteJSONError as exc:
-        raise InvalidFile(source, f"truncated or malformed JSON ({_first_line(exc)})") from None
-    except ijson.common.JSONError as exc:
-        raise InvalidFile(source, f"malformed JSON ({_first_line(exc)})") from None
+    with _as_invalid_file(source):
+        yield from ijson.items(_events(stream, source), prefix)
 
 
 def iter_kvitems(stream: BinaryIO, prefix: str, *, source: str) -> Iterator[tuple[str, Any]]:
     """Yield (key, value) for each member of the object at ``prefix`` (``""`` is the top level)."""
-    try:
-        yield from ijson.kvitems(_BomSkipper(stream), prefix, use_float=True)
-    except ijson.common.IncompleteJSONError as exc:
-        raise InvalidFile(source, f"truncated or malformed JSON ({_first_line(exc)})") from None
-    except ijson.common.JSONError as exc:
-        raise InvalidFile(source, f"malformed JSON ({_first_line(exc)})") from None
+    with _as_invalid_file(source):
+        yield from ijson.kvitems(_events(stream, source), prefix)
 
 
 def json_events(stream: BinaryIO, *, source: str, floats: bool = True) -> Iterator[tuple[str, str, Any]]:
     """ijson's ``(prefix, event, value)`` stream over the whole document, for parsers that must see
     more than one ``items`` prefix gives (siblings, parents that come after their children).
 
-    A leading UTF-8 BOM is skipped; malformed JSON ends with ``InvalidFile``. With ``floats``,
-    non-integer numbers come back as ``float``; without, as exact ``Decimal`` (and integers
-    beyond 64 bits stay exact, where yajl's float mode would overflow).
+    A leading UTF-8 BOM is skipped; malformed JSON, and JSON beyond the bounds above, ends with
+    ``InvalidFile``. With ``floats``, non-integer numbers come back as ``float``; without, as
+    exact ``Decimal`` (and integers beyond 64 bits stay exact, where yajl's float mode would
+    overflow).
     """
+    with _as_invalid_file(source):
+        yield from _events(stream, source, floats=floats)
+
+
+@contextmanager
+def _as_invalid_file(source: str) -> Iterator[None]:
     try:
-        yield from ijson.parse(_BomSkipper(stream), use_float=floats)
+        yield
     except ijson.common.IncompleteJSONError as exc:
         raise InvalidFile(source, f"truncated or malformed JSON ({_first_line(exc)})") from None
     except ijson.common.JSONError as exc:
         raise InvalidFile(source, f"malformed JSON ({_first_line(exc)})") from None
+
+
+def head_events(head: bytes) -> Iterator[tuple[str, str, Any]]:
+    """ijson's events over a (possibly cut) head, for sniffing: they stop quietly where the head
+    stops making sense, or goes past a bound."""
+    try:
+        # Exact numbers: yajl's float mode stops at integers beyond 64 bits, which ids can be.
+        yield from _events(io.BytesIO(head), "sniff", floats=False)
+    except (ijson.common.JSONError, InvalidFile):
+        return
 
 
 def build_value(events: Iterator[tuple[str, str, Any]], event: str, value: Any) -> Any:
@@ -120,14 +191,7 @@ def value_text(value: Any) -> str:
 
 def keys_at(head: bytes, prefix: str) -> set[str]:
     """Object keys seen at ijson ``prefix`` in a (possibly cut) JSON head."""
-    keys: set[str] = set()
-    try:
-        for at, event, value in ijson.parse(head.lstrip(codecs.BOM_UTF8)):
-            if at == prefix and event == "map_key":
-                keys.add(str(value))
-    except ijson.common.JSONError:
-        pass
-    return keys
+    return {str(value) for at, event, value in head_events(head) if at == prefix and event == "map_key"}
 
 
 def top_level_keys(head: bytes) -> set[str] | None:
@@ -138,14 +202,7 @@ def top_level_keys(head: bytes) -> set[str] | None:
     data = head.lstrip(codecs.BOM_UTF8).lstrip()
     if not data.startswith(b"{"):
         return None
-    keys: set[str] = set()
-    try:
-        for prefix, event, value in ijson.parse(data):
-            if prefix == "" and event == "map_key":
-                keys.add(str(value))
-    except ijson.common.JSONError:
-        pass
-    return keys
+    return keys_at(data, "")
 
 
 def top_level_is_array(head: bytes) -> bool:
