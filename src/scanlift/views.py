@@ -44,7 +44,8 @@ class PortLike(Protocol):
 
 def ports_map(ports: Iterable[PortLike]) -> PortsMap:
     """PlexTrac's ports map, keyed by number; a non-TCP port is keyed ``53/udp`` so none collide."""
-    ordered = sorted(ports, key=lambda p: (int(p.number) if p.number.isdigit() else 0, p.protocol))
+    # By number without converting it: stored data must never break a read (a 5,000-digit "port" did).
+    ordered = sorted(ports, key=lambda p: ((len(p.number), p.number) if p.number.isdigit() else (0, ""), p.protocol))
     return {
         p.number if p.protocol == "tcp" else f"{p.number}/{p.protocol}": PortObject(
             number=p.number,

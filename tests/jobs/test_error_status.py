@@ -8,7 +8,10 @@ from tests.support.harness import Harness
 
 
 def test_a_huge_cell_in_a_csv_error_is_quoted_as_a_short_excerpt(harness: Harness) -> None:
-    header = "title,severity,status,description,recommendations,references,affected_assets,tags,cvss_temporal,cwe,cve,category"
+    header = (
+        "title,severity,status,description,recommendations,references,affected_assets,tags,"
+        + "cvss_temporal,cwe,cve,category"
+    )
     row = "Open Redirect," + "X" * 1_000_000 + ",Open,d,r,,app.example.com,,,601,,Web"
     job = harness.run(f"{header}\n{row}\n".encode(), "offlinecsv")
     assert job.status == JobStatus.ERROR

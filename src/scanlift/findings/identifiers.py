@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from scanlift.parsers._lib.ids import CVE_RE
 from scanlift.parsers.base import Score
 
 _KEY_RE = re.compile(r"[^a-z0-9_]")
@@ -27,7 +28,8 @@ def cwe_entry(cwe: int) -> dict[str, Any]:
 
 def common_identifiers(cves: Iterable[str], cwes: Iterable[int]) -> dict[str, Any]:
     return {
-        "CVE": [cve_entry(c) for c in sorted(set(cves))],
+        # Only well-formed ids: a parser's "CVE" with thousands of digits must not reach int().
+        "CVE": [cve_entry(c) for c in sorted(set(cves)) if CVE_RE.fullmatch(c)],
         "CWE": [cwe_entry(c) for c in sorted(set(cwes))],
     }
 

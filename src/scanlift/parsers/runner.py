@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from scanlift.parsers._lib.replay import Readable, read_head, replay
 from scanlift.parsers._lib.sniff import looks_binary
 from scanlift.parsers.base import InvalidFile, Parser, ScanRecord, Sniff, Upload
+from scanlift.parsers.bounds import bounded
 from scanlift.parsers.detect import detect, looks_like
 from scanlift.parsers.registry import AUTO, parser_for
 
@@ -43,7 +44,7 @@ def parse_stream(
     """
     upload = open_upload(stream, source=source, filename=filename)
     chosen = parser or choose_parser(source, upload.head)
-    return _hinted(chosen.parse(upload), upload.head)
+    return bounded(_hinted(chosen.parse(upload), upload.head), chosen.source)
 
 
 def _hinted(records: Iterator[ScanRecord], head: Sniff) -> Iterator[ScanRecord]:

@@ -7,7 +7,8 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
-CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
+#: CVE numbers have four digits or more; more than nine is no CVE any catalogue holds.
+CVE_RE = re.compile(r"CVE-\d{4}-\d{4,9}(?!\d)", re.IGNORECASE)
 _CWE_RE = re.compile(r"(?:CWE)?[-:\s]*(\d{1,5})", re.IGNORECASE)
 
 
