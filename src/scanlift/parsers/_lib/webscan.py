@@ -1,8 +1,7 @@
 """Small helpers for the web-scanner parsers (OWASP ZAP, Acunetix, Invicti/Netsparker).
 
-These three tools each export XML *and* JSON, so their ``parse`` must look at the first bytes
-before choosing a reader, without reading the stream twice: ``peek`` returns the head plus a
-stream that replays it (the shared ``_replay.read_head`` and ``_replay.replay``). The rest turns
+These three tools each export XML *and* JSON: ``records_by_kind`` chooses the reader from the
+head the runner sniffed (the JSON readers skip a UTF-8 BOM themselves). The rest turns
 URLs into an asset name and port, pulls links out of the HTML fragments these tools use for
 references, and names CVSS vectors.
 """
@@ -21,23 +20,10 @@ from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.replay import read_head, replay
-from scanlift.parsers._lib.sniff import HEAD_BYTES
-from scanlift.parsers.base import InvalidFile, Port, ScanAsset, ScanRecord
+from scanlift.parsers.base import InvalidFile, Port, ScanAsset, ScanRecord, Upload
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _HREF_RE = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
-
-
-def peek(stream: BinaryIO, size: int = HEAD_BYTES) -> tuple[bytes, BinaryIO]:
-    """The first ``size`` bytes of ``stream``, and a stream that still starts at byte 0.
-
-    A leading UTF-8 BOM is kept in the head (sniffing tolerates it) but dropped from the
-    replayed stream when the content is JSON, which ijson rejects with a BOM.
-    """
-    head = read_head(stream, size)
-    again = head[len(codecs.BOM_UTF8) :] if kind_of(head) == "json" and head.startswith(codecs.BOM_UTF8) else head
-    return head, replay(again, stream)
 
 
 def kind_of(head: bytes) -> Literal["xml", "json"] | None:
@@ -61,19 +47,19 @@ def neither_xml_nor_json(source: str, head: bytes) -> InvalidFile:
 
 
 def records_by_kind(
-    stream: BinaryIO,
+    upload: Upload,
     source: str,
     *,
-    xml: Callable[[BinaryIO], Iterator[ScanRecord]],
+    xml: Callable[[Upload], Iterator[ScanRecord]],
     json: Callable[[bytes, BinaryIO], Iterator[ScanRecord]],
 ) -> Iterator[ScanRecord]:
-    """Hand the whole stream to the XML or the JSON reader, chosen from its first bytes."""
-    head, replayed = peek(stream)
+    """Hand the whole file to the XML or the JSON reader, chosen from the sniffed head."""
+    head = upload.head.head
     kind = kind_of(head)
     if kind == "json":
-        yield from json(head, replayed)
+        yield from json(head, upload.stream)
     elif kind == "xml":
-        yield from xml(replayed)
+        yield from xml(upload)
     else:
         raise neither_xml_nor_json(source, head)
 

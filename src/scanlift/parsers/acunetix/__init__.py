@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -97,18 +97,18 @@ class AcunetixParser:
         return False
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
         yield from records_by_kind(
-            stream,
+            upload,
             self.source,
             xml=self._parse_xml,
             json=lambda head, rest: _invicti_json.records(head, rest, source=self.source),
         )
 
-    def _parse_xml(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def _parse_xml(self, upload: Upload) -> Iterator[ScanRecord]:
         scan = _Scan()
         for element in iter_elements(
-            stream,
+            upload.stream,
+            head=upload.head,
             source=self.source,
             roots=(ROOT,),
             tags=(*_SCAN_TAGS, "ReportItem", "Scan"),

@@ -34,8 +34,6 @@ from lxml import etree
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.replay import read_head, replay
-from scanlift.parsers._lib.sniff import xml_root
 from scanlift.parsers._lib.xml import iter_elements
 from scanlift.parsers.base import (
     Evidence,
@@ -76,18 +74,15 @@ class CheckmarxParser:
     label: ClassVar[str] = "Checkmarx"
 
     def sniff(self, head: Sniff) -> bool:
-        root = xml_root(head.head)
-        if root is not None:
-            return root.name == ROOT
+        if head.xml_root is not None:
+            return head.root_name == ROOT
         return checkmarx_json.looks_like(head.head)
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
-        head = read_head(stream)
-        if checkmarx_json.is_json(head):
-            yield from checkmarx_json.iter_findings(head, stream)
+        if upload.head.kind == "json":
+            yield from checkmarx_json.iter_findings(upload.head.head, upload.stream)
             return
-        for result in iter_elements(replay(head, stream), source=SOURCE, roots=(ROOT,), tags=("Result",)):
+        for result in iter_elements(upload.stream, source=SOURCE, roots=(ROOT,), tags=("Result",), head=upload.head):
             query = result.getparent()
             if query is None:
                 continue

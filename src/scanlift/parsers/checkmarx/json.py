@@ -37,13 +37,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-import ijson
-
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import json as _json
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.replay import Readable, replay
+from scanlift.parsers._lib.json import build_value, json_events, value_text
 from scanlift.parsers.base import Evidence, InvalidFile, ScanFinding, Score, Severity
 
 SOURCE = "checkmarx"
@@ -128,11 +126,10 @@ def is_json(head: bytes) -> bool:
     return head.lstrip(codecs.BOM_UTF8).lstrip().startswith((b"{", b"["))
 
 
-def iter_findings(head: bytes, rest: Readable) -> Iterator[ScanFinding]:
-    """Findings of the report whose first bytes are ``head`` and remaining bytes are in ``rest``."""
-    head = head.removeprefix(codecs.BOM_UTF8)
-    _refuse_other_exports(head)
-    yield from _walk(replay(head, rest))
+def iter_findings(head: bytes, stream: BinaryIO) -> Iterator[ScanFinding]:
+    """Findings of the report whose first bytes are ``head``, read from ``stream`` (the whole file)."""
+    _refuse_other_exports(head.removeprefix(codecs.BOM_UTF8))
+    yield from _walk(stream)
 
 
 def _refuse_other_exports(head: bytes) -> None:
@@ -183,7 +180,8 @@ _Pending = tuple[str, Any, tuple[_Parent, ...]]
 
 
 def _walk(stream: BinaryIO) -> Iterator[ScanFinding]:
-    events = _events(stream)
+    # Exact numbers: yajl's float mode overflows on the ids beyond 64 bits that these exports hold.
+    events = json_events(stream, source=SOURCE, floats=False)
     top_keys: list[str] = []
     report = _Report()
     parents: dict[str, _Parent] = {}
@@ -202,7 +200,7 @@ def _walk(stream: BinaryIO) -> Iterator[ScanFinding]:
         if vulnerability is not None:
             engine, owners = vulnerability
             if event == "start_map":
-                pending.append((engine, _build(events, event, value), tuple(parents[o] for o in owners)))
+                pending.append((engine, build_value(events, event, value), tuple(parents[o] for o in owners)))
                 yield from _flush(pending, report)
             elif event in _SCALARS or event == "start_array":
                 kind = "an array" if event == "start_array" else f"a {event}"
@@ -224,7 +222,7 @@ def _walk(stream: BinaryIO) -> Iterator[ScanFinding]:
             if owner is not None:
                 owner.values[key] = value
             elif prefix in _REPORT_FIELDS:
-                setattr(report, _REPORT_FIELDS[prefix], _str(value).strip())
+                setattr(report, _REPORT_FIELDS[prefix], value_text(value).strip())
     yield from _flush(pending, report)
     if "scanResults" not in top_keys or not _REQUIRED_KEYS & set(top_keys):
         raise InvalidFile(SOURCE, f"top-level keys are {_show_keys(top_keys)}; {EXPECTED}")
@@ -255,80 +253,33 @@ def _flush(pending: deque[_Pending], report: _Report) -> Iterator[ScanFinding]:
             yield _kics(raw, owners[0].values, report)
 
 
-def _events(stream: BinaryIO) -> Iterator[tuple[str, str, Any]]:
-    try:
-        # No use_float: yajl's float mode overflows on integers beyond 64 bits; this mode returns
-        # them as exact ints (and other non-integers as Decimal).
-        yield from ijson.parse(stream)
-    except ijson.common.IncompleteJSONError as exc:
-        raise InvalidFile(SOURCE, f"truncated or malformed JSON ({_first_line(exc)})") from None
-    except ijson.common.JSONError as exc:
-        raise InvalidFile(SOURCE, f"malformed JSON ({_first_line(exc)})") from None
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def _build(events: Iterator[tuple[str, str, Any]], event: str, value: Any) -> Any:
-    """The value that starts with (event, value), built from the events that follow.
-
-    Hand-built rather than with ``ijson.ObjectBuilder``, whose closures form a reference cycle
-    that keeps every built object alive until the cyclic garbage collector runs.
-    """
-    stack: list[tuple[dict[str, Any] | list[Any], str]] = []
-    while True:
-        if event == "map_key":
-            stack[-1] = (stack[-1][0], str(value))
-        elif event in ("end_map", "end_array"):
-            finished = stack.pop()[0]
-            if not stack:
-                return finished
-        else:
-            item: Any = {} if event == "start_map" else [] if event == "start_array" else value
-            if stack:
-                container, key = stack[-1]
-                if isinstance(container, dict):
-                    container[key] = item
-                else:
-                    container.append(item)
-            if event in ("start_map", "start_array"):
-                stack.append((item, ""))
-            elif not stack:
-                return item
-        try:
-            _prefix, event, value = next(events)
-        except StopIteration:
-            return None
-
-
 # --- mapping -------------------------------------------------------------------------------------
 
 
 def _sast(
     raw: Mapping[str, Any], language: Mapping[str, Any], query: Mapping[str, Any], report: _Report
 ) -> ScanFinding:
-    query_id = _str(query.get("queryId")).strip()
-    name = _str(query.get("queryName")).strip()
+    query_id = value_text(query.get("queryId")).strip()
+    name = value_text(query.get("queryName")).strip()
     title = name.replace("_", " ") or (f"Checkmarx query {query_id}" if query_id else "Checkmarx SAST result")
     nodes = [node for node in _list_of(raw.get("nodes")) if isinstance(node, Mapping)]
     first: Mapping[str, Any] = nodes[0] if nodes else {}
-    file_name = _str(first.get("fileName")).strip()
-    line = _str(first.get("line")).strip()
+    file_name = value_text(first.get("fileName")).strip()
+    line = value_text(first.get("line")).strip()
     state = _state(raw.get("state"))
     severity, severity_fields = _severity_of(raw.get("severity"))
     cwes = _cwes(raw.get("cweId"))
     fields = [
         ("Engine", "SAST"),
-        ("Language", _str(language.get("languageName"))),
+        ("Language", value_text(language.get("languageName"))),
         *_report_fields(report),
         *_state_fields(raw, state),
-        ("Confidence Level", _str(raw.get("confidenceLevel"))),
+        ("Confidence Level", value_text(raw.get("confidenceLevel"))),
         *_date_fields(raw),
         *_id_fields(raw),
         *severity_fields,
     ]
-    description = _str(query.get("description"))
+    description = value_text(query.get("description"))
     return ScanFinding(
         flaw_id=query_id or _ids.title_flaw_id(title),
         title=title,
@@ -337,7 +288,7 @@ def _sast(
         references=_cwe_links(cwes),
         cves=_ids.find_cves(*_strings(raw), name, description),
         cwes=cwes,
-        tags=_ids.unique([*(_str(c) for c in _list_of(raw.get("compliance"))), _str(raw.get("groupName"))]),
+        tags=_ids.unique([*(value_text(c) for c in _list_of(raw.get("compliance"))), value_text(raw.get("groupName"))]),
         fields=_fields(fields),
         asset=file_name or None,
         location_url=f"{file_name}:{line}" if file_name and line else file_name,
@@ -346,12 +297,12 @@ def _sast(
 
 
 def _sca(raw: Mapping[str, Any], package: Mapping[str, Any], report: _Report) -> ScanFinding:
-    cve_name = _str(raw.get("cveName")).strip()
-    similarity_id = _str(raw.get("similarityId")).strip()
-    vulnerability_id = _str(raw.get("cveId")).strip() or cve_name or similarity_id
+    cve_name = value_text(raw.get("cveName")).strip()
+    similarity_id = value_text(raw.get("similarityId")).strip()
+    vulnerability_id = value_text(raw.get("cveId")).strip() or cve_name or similarity_id
     title = vulnerability_id or "Checkmarx SCA vulnerability"
-    package_name = _str(package.get("name")).strip()
-    version = _str(raw.get("version")).strip()
+    package_name = value_text(package.get("name")).strip()
+    version = value_text(raw.get("version")).strip()
     state = _state(raw.get("state"))
     severity, severity_fields = _severity_of(raw.get("severity"))
     cwes = _cwes(raw.get("cwe"))
@@ -361,8 +312,8 @@ def _sca(raw: Mapping[str, Any], package: Mapping[str, Any], report: _Report) ->
         *_report_fields(report),
         ("Package", package_name),
         ("Package Version", version),
-        ("Outdated", _str(raw.get("outdated"))),
-        ("Risk Level", _str(raw.get("riskLevel"))),
+        ("Outdated", value_text(raw.get("outdated"))),
+        ("Risk Level", value_text(raw.get("riskLevel"))),
         *_state_fields(raw, state),
         *_date_fields(raw),
         *_id_fields(raw, skip=vulnerability_id),
@@ -372,14 +323,14 @@ def _sca(raw: Mapping[str, Any], package: Mapping[str, Any], report: _Report) ->
         ("Package", package_name),
         ("Version", version),
         ("Vulnerability", vulnerability_id),
-        ("Outdated", _str(raw.get("outdated"))),
+        ("Outdated", value_text(raw.get("outdated"))),
     ]
     caption = f"Vulnerable package {package_name or '(not named)'}" + _flag(state)
     return ScanFinding(
         flaw_id=vulnerability_id or _ids.title_flaw_id(title),
         title=title,
         severity=severity,
-        description=_text.clean(_str(raw.get("description"))) or DESCRIPTION,
+        description=_text.clean(value_text(raw.get("description"))) or DESCRIPTION,
         references=(*(f"https://nvd.nist.gov/vuln/detail/{cve}" for cve in cves), *_cwe_links(cwes)),
         cves=cves,
         cwes=cwes,
@@ -391,20 +342,20 @@ def _sca(raw: Mapping[str, Any], package: Mapping[str, Any], report: _Report) ->
 
 
 def _kics(raw: Mapping[str, Any], group: Mapping[str, Any], report: _Report) -> ScanFinding:
-    query_id = _str(raw.get("queryId")).strip()
-    name = _str(raw.get("queryName")).strip()
+    query_id = value_text(raw.get("queryId")).strip()
+    name = value_text(raw.get("queryName")).strip()
     title = name or (f"KICS query {query_id}" if query_id else "Checkmarx KICS result")
-    platform = _str(group.get("name")).strip()
-    file_name = _str(raw.get("fileName")).strip()
-    line = _str(raw.get("line")).strip()
+    platform = value_text(group.get("name")).strip()
+    file_name = value_text(raw.get("fileName")).strip()
+    line = value_text(raw.get("line")).strip()
     state = _state(raw.get("state"))
     severity, severity_fields = _severity_of(raw.get("severity"))
-    category = _str(raw.get("category")).strip()
+    category = value_text(raw.get("category")).strip()
     fields = [
         ("Engine", "KICS"),
         ("Platform", platform),
         ("Category", category),
-        ("Issue Type", _str(raw.get("issueType"))),
+        ("Issue Type", value_text(raw.get("issueType"))),
         *_report_fields(report),
         *_state_fields(raw, state),
         *_date_fields(raw),
@@ -416,9 +367,9 @@ def _kics(raw: Mapping[str, Any], group: Mapping[str, Any], report: _Report) -> 
         ("File", file_name),
         ("Line", line),
         ("Platform", platform),
-        ("Issue type", _str(raw.get("issueType"))),
-        ("Expected", _str(raw.get("expectedValue"))),
-        ("Actual", _str(raw.get("actualValue"))),
+        ("Issue type", value_text(raw.get("issueType"))),
+        ("Expected", value_text(raw.get("expectedValue"))),
+        ("Actual", value_text(raw.get("actualValue"))),
     ]
     caption = f"Configuration issue in {location or '(no file)'}" + _flag(state)
     cwes = _cwes(raw.get("cweId") or raw.get("cwe"))
@@ -426,7 +377,7 @@ def _kics(raw: Mapping[str, Any], group: Mapping[str, Any], report: _Report) -> 
         flaw_id=query_id or _ids.title_flaw_id(title),
         title=title,
         severity=severity,
-        description=_text.clean(_str(raw.get("description"))) or DESCRIPTION,
+        description=_text.clean(value_text(raw.get("description"))) or DESCRIPTION,
         references=_cwe_links(cwes),
         cves=_ids.find_cves(*_strings(raw)),
         cwes=cwes,
@@ -442,12 +393,12 @@ def _path_evidence(nodes: list[Mapping[str, Any]], state: str) -> Evidence:
     """Every node as ``N. file:line:column  name``, then its method, full name and DOM type."""
     lines = []
     for index, node in enumerate(nodes, start=1):
-        where = ":".join(p for p in (_str(node.get(k)).strip() for k in ("fileName", "line", "column")) if p)
-        lines.append(f"{index}. {where}  {_str(node.get('name'))}".rstrip())
+        where = ":".join(p for p in (value_text(node.get(k)).strip() for k in ("fileName", "line", "column")) if p)
+        lines.append(f"{index}. {where}  {value_text(node.get('name'))}".rstrip())
         details = [
             f"{label}: {value}"
             for label, key in (("method", "method"), ("full name", "fullName"), ("type", "domType"))
-            if (value := _str(node.get(key)).strip())
+            if (value := value_text(node.get(key)).strip())
         ]
         if details:
             lines.append("    " + ", ".join(details))
@@ -456,7 +407,10 @@ def _path_evidence(nodes: list[Mapping[str, Any]], state: str) -> Evidence:
 
 
 def _place(node: Mapping[str, Any]) -> str:
-    return ":".join(p for p in (_str(node.get("fileName")).strip(), _str(node.get("line")).strip()) if p) or "?"
+    return (
+        ":".join(p for p in (value_text(node.get("fileName")).strip(), value_text(node.get("line")).strip()) if p)
+        or "?"
+    )
 
 
 def _flag(state: str) -> str:
@@ -470,7 +424,7 @@ def _labelled(lines: list[tuple[str, str]]) -> str:
 
 
 def _state(value: Any) -> str:
-    text = _str(value).strip()
+    text = value_text(value).strip()
     return STATE_NAMES.get(text.lower().replace("_", " "), text)
 
 
@@ -479,12 +433,12 @@ def _state_fields(raw: Mapping[str, Any], state: str) -> list[tuple[str, str]]:
     return [
         ("Result State", state),
         ("False Positive", "True" if state == "Not Exploitable" else "False"),
-        ("Result Status", _str(raw.get("status"))),
+        ("Result Status", value_text(raw.get("status"))),
     ]
 
 
 def _severity_of(value: Any) -> tuple[Severity, list[tuple[str, str]]]:
-    label = _str(value).strip()
+    label = value_text(value).strip()
     severity = _severity.from_label(label)
     if severity is not None:
         return severity, []
@@ -500,9 +454,9 @@ def _date_fields(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _id_fields(raw: Mapping[str, Any], *, skip: str = "") -> list[tuple[str, str]]:
-    similarity_id = _str(raw.get("similarityId")).strip()
+    similarity_id = value_text(raw.get("similarityId")).strip()
     return [
-        ("Result Id", _str(raw.get("id"))),
+        ("Result Id", value_text(raw.get("id"))),
         ("Similarity Id", similarity_id if similarity_id != skip else ""),
     ]
 
@@ -515,16 +469,16 @@ def _date(value: Any) -> str:
             try:
                 return datetime.fromtimestamp(int(seconds), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             except (OverflowError, OSError, ValueError):
-                return _str(seconds)
+                return value_text(seconds)
         return ""
-    return _str(value).strip()
+    return value_text(value).strip()
 
 
 def _cwes(value: Any) -> tuple[int, ...]:
     """``89``, ``"89"``, ``"CWE-89"``, ``"CWE-20, CWE-295"`` or a list of those."""
     found: list[int] = []
     for item in _list_of(value):
-        for token in _str(item).replace(",", " ").replace(";", " ").split():
+        for token in value_text(item).replace(",", " ").replace(";", " ").split():
             cwe = _ids.parse_cwe(token)
             if cwe and cwe not in found:
                 found.append(cwe)
@@ -537,15 +491,15 @@ def _cwe_links(cwes: tuple[int, ...]) -> tuple[str, ...]:
 
 def _scores(raw: Mapping[str, Any]) -> tuple[Score, ...]:
     """CVSS when the export carries it (the report schema has no CVSS member; read if present)."""
-    vector = _str(raw.get("cvssVector") or raw.get("vector")).strip()
-    score = _str(raw.get("cvssScore") if raw.get("cvssScore") is not None else raw.get("score")).strip()
+    vector = value_text(raw.get("cvssVector") or raw.get("vector")).strip()
+    score = value_text(raw.get("cvssScore") if raw.get("cvssScore") is not None else raw.get("score")).strip()
     if not vector and not score:
         return ()
     if vector.startswith("CVSS:4"):
         kind = "CVSS4"
     elif vector.startswith("CVSS:3.1"):
         kind = "CVSS3_1"
-    elif vector.startswith("CVSS:3") or (not vector and _str(raw.get("cvssVersion")).startswith("3")):
+    elif vector.startswith("CVSS:3") or (not vector and value_text(raw.get("cvssVersion")).startswith("3")):
         kind = "CVSS3"
     elif vector:
         kind = "CVSS2"
@@ -574,14 +528,3 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
-
-
-def _str(value: Any) -> str:
-    """A JSON scalar as text ("" for null); booleans as "true"/"false"; numbers exactly."""
-    if value is None or isinstance(value, Mapping | list):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return format(value, "f")  # 1E+2 -> "100"
-    return str(value)

@@ -37,10 +37,9 @@ class InvictiParser:
         return False
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
         yield from records_by_kind(
-            stream,
+            upload,
             self.source,
-            xml=lambda rest: _invicti_xml.records(rest, source=self.source),
+            xml=lambda whole: _invicti_xml.records(whole, source=self.source),
             json=lambda head, rest: _invicti_json.records(head, rest, source=self.source),
         )

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any
 
 from lxml import etree
 
 from scanlift.parsers._lib.webscan import child_text, markup_of
 from scanlift.parsers._lib.xml import iter_elements, local_name
-from scanlift.parsers.base import InvalidFile, ScanRecord
+from scanlift.parsers.base import InvalidFile, ScanRecord, Upload
 from scanlift.parsers.invicti.json import sighting
 
 ENTERPRISE_ROOTS = ("invicti-enterprise", "netsparker-enterprise", "netsparker-cloud")
@@ -34,11 +34,13 @@ LEGACY_ROOT = "netsparker"
 ROOTS = (*ENTERPRISE_ROOTS, LEGACY_ROOT)
 
 
-def records(stream: BinaryIO, *, source: str) -> Iterator[ScanRecord]:
+def records(upload: Upload, *, source: str) -> Iterator[ScanRecord]:
     seen: set[tuple[str, str]] = set()
     index = 0
     try:
-        for element in iter_elements(stream, source=source, roots=ROOTS, tags=("vulnerability",)):
+        for element in iter_elements(
+            upload.stream, source=source, roots=ROOTS, tags=("vulnerability",), head=upload.head
+        ):
             index += 1
             root = element.getroottree().getroot()
             legacy = isinstance(root.tag, str) and local_name(root.tag) == LEGACY_ROOT

@@ -77,13 +77,14 @@ class OwaspZapParser:
         return False
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
         yield from records_by_kind(
-            stream, self.source, xml=self._parse_xml, json=lambda _head, rest: self._parse_json(rest)
+            upload, self.source, xml=self._parse_xml, json=lambda _head, rest: self._parse_json(rest)
         )
 
-    def _parse_xml(self, stream: BinaryIO) -> Iterator[ScanRecord]:
-        for element in iter_elements(stream, source=self.source, roots=(ROOT,), tags=("alertitem", "site")):
+    def _parse_xml(self, upload: Upload) -> Iterator[ScanRecord]:
+        for element in iter_elements(
+            upload.stream, source=self.source, roots=(ROOT,), tags=("alertitem", "site"), head=upload.head
+        ):
             if local_name(element.tag) == "site":
                 site = _xml_site(element)
                 if site.host:

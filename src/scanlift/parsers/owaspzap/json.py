@@ -24,9 +24,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-import ijson
-
 from scanlift.parsers._lib import severity as _severity
+from scanlift.parsers._lib.json import build_value, json_events, keys_at
+from scanlift.parsers._lib.json import value_text as text
 from scanlift.parsers._lib.webscan import truthy, url_target
 from scanlift.parsers.base import InvalidFile, Severity
 
@@ -98,23 +98,12 @@ class ZapAlert:
 ZapItem = ZapSite | tuple[ZapSite | None, ZapAlert]
 
 
-def text(value: Any) -> str:
-    """A JSON scalar as text ("" for null); booleans as "true"/"false"."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def iter_alerts(stream: BinaryIO, *, source: str) -> Iterator[ZapItem]:
     """Yield ``(site, alert)`` for each alert and a ``ZapSite`` when a site is complete.
 
     The site is None for API alerts, which name their URL per instance.
     """
-    events = _events(stream, source)
+    events = json_events(stream, source=source)
     top_keys: list[str] = []
     top_is_array = False
     recognised = False
@@ -132,7 +121,7 @@ def iter_alerts(stream: BinaryIO, *, source: str) -> Iterator[ZapItem]:
             continue
         if event == "start_map" and (prefix in _REPORT_ALERTS or prefix in _EXPORT_ALERTS):
             index += 1
-            raw = _build(events, event, value)
+            raw = build_value(events, event, value)
             alert = _report_alert(raw) if prefix in _REPORT_ALERTS else _export_alert(raw)
             if alert is None:
                 raise InvalidFile(source, f"alert {index} has neither a plugin id nor a name")
@@ -144,7 +133,7 @@ def iter_alerts(stream: BinaryIO, *, source: str) -> Iterator[ZapItem]:
             continue
         if event == "start_map" and prefix in _API_ALERTS and (prefix != "item" or top_is_array):
             index += 1
-            raw = _build(events, event, value)
+            raw = build_value(events, event, value)
             api_alert = _api_alert(raw)
             if api_alert is None:
                 keys = ", ".join(sorted(raw)[:12]) if isinstance(raw, dict) else type(raw).__name__
@@ -197,49 +186,8 @@ def looks_like(head: bytes, keys: set[str] | None, top_is_array: bool) -> bool:
     return top_is_array and _is_api_item(keys_at(head, "item"))
 
 
-def keys_at(head: bytes, prefix: str) -> set[str]:
-    """Object keys seen at ijson ``prefix`` in a (possibly cut) JSON head."""
-    keys: set[str] = set()
-    try:
-        for at, event, value in ijson.parse(head.lstrip(b"\xef\xbb\xbf")):
-            if at == prefix and event == "map_key":
-                keys.add(str(value))
-    except ijson.common.JSONError:
-        pass
-    return keys
-
-
 def _is_api_item(keys: set[str]) -> bool:
     return "pluginId" in keys and bool(keys & {"risk", "riskcode"}) and bool(keys & {"alert", "name"})
-
-
-def _events(stream: BinaryIO, source: str) -> Iterator[tuple[str, str, Any]]:
-    try:
-        yield from ijson.parse(stream, use_float=True)
-    except ijson.common.IncompleteJSONError as exc:
-        raise InvalidFile(source, f"truncated or malformed JSON ({_first_line(exc)})") from None
-    except ijson.common.JSONError as exc:
-        raise InvalidFile(source, f"malformed JSON ({_first_line(exc)})") from None
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def _build(events: Iterator[tuple[str, str, Any]], event: str, value: Any) -> Any:
-    """Build the value that starts with (event, value) from the following events."""
-    builder = ijson.ObjectBuilder()
-    builder.event(event, value)
-    depth = 1
-    for _prefix, next_event, next_value in events:
-        builder.event(next_event, next_value)
-        if next_event in ("start_map", "start_array"):
-            depth += 1
-        elif next_event in ("end_map", "end_array"):
-            depth -= 1
-            if depth == 0:
-                break
-    return builder.value
 
 
 def _site_of(attributes: Mapping[str, Any]) -> ZapSite | None:

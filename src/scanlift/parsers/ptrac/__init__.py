@@ -22,19 +22,15 @@ prefixes in one pass, which ``_json.iter_items`` (one prefix) cannot do, hence t
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO, ClassVar
 
-import ijson
-
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.json import _first_line, top_level_keys
-from scanlift.parsers._lib.replay import replay
+from scanlift.parsers._lib.json import build_value, json_events, top_level_keys
 from scanlift.parsers.base import (
     Evidence,
     InvalidFile,
@@ -110,7 +106,7 @@ def _sections(stream: BinaryIO) -> Iterator[tuple[str, str, Any]]:
     """Yield ("flaw", "", item) per flaws_array item and ("asset", id, doc) per ReportAssets entry."""
     keys: list[str] = []
     try:
-        events = iter(ijson.parse(_without_bom(stream), use_float=True))
+        events = iter(json_events(stream, source=SOURCE))
         first = next(events, None)
         if first is None:
             raise InvalidFile(SOURCE, "the file is empty")
@@ -125,63 +121,28 @@ def _sections(stream: BinaryIO) -> Iterator[tuple[str, str, Any]]:
             elif prefix == "flaws_array" and event != "start_array" and event != "end_array":
                 raise InvalidFile(SOURCE, f"flaws_array is {_json_kind(event)}, expected a list of findings")
             elif prefix == _FLAW_PREFIX:
-                yield "flaw", "", _build(events, event, value)
+                yield "flaw", "", build_value(events, event, value)
             elif prefix == _ASSETS_PREFIX and event == "map_key":
                 _prefix, start, start_value = next(events)
-                yield "asset", str(value), _build(events, start, start_value)
+                yield "asset", str(value), build_value(events, start, start_value)
             elif prefix == f"{_ASSETS_PREFIX}.item":
-                yield "asset", "", _build(events, event, value)
+                yield "asset", "", build_value(events, event, value)
         if "flaws_array" not in keys:
             raise InvalidFile(SOURCE, f"top-level keys are {_listed(keys)}; expected report_info and flaws_array")
-    except ijson.common.JSONError as exc:
-        problem = (
-            "truncated or malformed JSON" if isinstance(exc, ijson.common.IncompleteJSONError) else "malformed JSON"
-        )
-        if keys and not PTRAC_KEYS.intersection(keys):
+    except InvalidFile as exc:
+        problem = exc.problem.split(" (", 1)[0]
+        if keys and not PTRAC_KEYS.intersection(keys) and problem.endswith("malformed JSON"):
             # Another tool's JSON that this JSON library cannot even finish: name what was found.
             raise InvalidFile(
                 SOURCE,
                 f"top-level keys are {_listed(keys)}; expected report_info and flaws_array ({problem})",
             ) from None
-        raise InvalidFile(SOURCE, f"{problem} ({_first_line(exc)})") from None
-
-
-def _without_bom(stream: BinaryIO) -> BinaryIO:
-    """The stream without a leading UTF-8 BOM.
-
-    ``_json._BomSkipper`` cannot be used: ijson's first call is a ``read(0)`` probe, after which
-    the skipper no longer looks for the BOM.
-    """
-    head = b""
-    while len(head) < len(codecs.BOM_UTF8):
-        chunk = stream.read(len(codecs.BOM_UTF8) - len(head))
-        if not chunk:
-            break
-        head += chunk
-    return replay(head.removeprefix(codecs.BOM_UTF8), stream)
+        raise
 
 
 def _listed(keys: list[str]) -> str:
     shown = ", ".join(keys[:10]) + (", …" if len(keys) > 10 else "")
     return shown or "none"
-
-
-def _build(events: Iterator[tuple[str, str, Any]], event: str, value: Any) -> Any:
-    """The value that starts with (event, value), built from the following events."""
-    if event not in ("start_map", "start_array"):
-        return value
-    builder = ijson.ObjectBuilder()
-    builder.event(event, value)
-    depth = 1
-    for _prefix, event, value in events:
-        builder.event(event, value)
-        if event in ("start_map", "start_array"):
-            depth += 1
-        elif event in ("end_map", "end_array"):
-            depth -= 1
-            if depth == 0:
-                break
-    return builder.value
 
 
 def _json_kind(event: str) -> str:

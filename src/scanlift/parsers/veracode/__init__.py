@@ -37,15 +37,13 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.replay import read_head, replay
-from scanlift.parsers._lib.sniff import xml_root
 from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import (
     Evidence,
@@ -93,32 +91,31 @@ class VeracodeParser:
     label: ClassVar[str] = "Veracode"
 
     def sniff(self, head: Sniff) -> bool:
-        root = xml_root(head.head)
+        root = head.xml_root
         if root is not None:
             return root.name == ROOT and ("report_format_version" in root.attributes or "app_id" in root.attributes)
         return veracode_json.claims(head.head)
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
-        head = read_head(stream)
-        replayed = replay(head, stream)
-        start = head.lstrip(codecs.BOM_UTF8).lstrip()
-        if start.startswith((b"{", b"[")):
-            yield from veracode_json.records(head, replayed)
+        head = upload.head.head
+        if upload.head.kind == "json":
+            yield from veracode_json.records(head, upload.stream)
             return
+        start = head.lstrip(codecs.BOM_UTF8).lstrip()
         if start.startswith((b'"Issue ID"', b"Issue ID,")):
             raise InvalidFile(
                 SOURCE,
                 "found a CSV file (Veracode SCA issues export); the veracode source takes the Detailed Report XML "
                 "(<detailedreport>) or the Findings REST API JSON",
             )
-        yield from self._parse_xml(replayed)
+        yield from self._parse_xml(upload)
 
-    def _parse_xml(self, stream: BinaryIO) -> Iterator[ScanRecord]:
+    def _parse_xml(self, upload: Upload) -> Iterator[ScanRecord]:
         application = ""
         hosts: dict[str, dict[str, Port]] = {}
         for element in iter_elements(
-            stream,
+            upload.stream,
+            head=upload.head,
             source=SOURCE,
             roots=(ROOT,),
             tags=("flaw", "vulnerability"),

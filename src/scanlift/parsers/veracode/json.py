@@ -38,19 +38,16 @@ findings and the set of contexts seen (both bounded by hosts/applications) are k
 
 from __future__ import annotations
 
-import codecs
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-import ijson
-
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.json import iter_items, top_level_is_array, top_level_keys
+from scanlift.parsers._lib.json import head_events, iter_items, top_level_is_array, top_level_keys
 from scanlift.parsers.base import (
     Evidence,
     InvalidFile,
@@ -115,15 +112,12 @@ def _container(head: bytes, keys: set[str]) -> str | None:
 def _keys_in_head(head: bytes, prefix: str) -> set[str]:
     """Keys of the first object at ijson ``prefix`` seen in the first bytes (which may be cut)."""
     keys: set[str] = set()
-    try:
-        for path, event, value in ijson.parse(head.lstrip(codecs.BOM_UTF8).lstrip()):
-            if path == prefix:
-                if event == "map_key":
-                    keys.add(str(value))
-                elif event == "end_map":
-                    break
-    except ijson.common.JSONError:
-        pass
+    for path, event, value in head_events(head):
+        if path == prefix:
+            if event == "map_key":
+                keys.add(str(value))
+            elif event == "end_map":
+                break
     return keys
 
 
