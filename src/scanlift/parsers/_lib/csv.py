@@ -37,6 +37,10 @@ def sniff_delimiter(first_line: str) -> str:
     return max(_DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
 
 
+#: A header row longer than this is no header: it is refused before it is held in memory.
+MAX_HEADER_BYTES = 1024 * 1024
+
+
 def iter_rows(
     stream: BinaryIO, *, source: str, encoding: str = "utf-8", header_line: bytes | None = None
 ) -> Iterator[dict[str, str]]:

@@ -30,7 +30,6 @@ from scanlift.parsers.base import InvalidFile, ScanRecord, Sniff, Upload
 from scanlift.parsers.burp import dastardly as burp_dastardly
 from scanlift.parsers.burp import json as burp_json
 from scanlift.parsers.burp import xml as burp_xml
-from scanlift.parsers.burp.common import read_head
 
 SOURCE = "burp"
 
@@ -51,12 +50,10 @@ class BurpParser:
         return burp_json.is_api(keys) or burp_json.is_graphql(keys, head.head)
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
-        head, replayed = read_head(stream)
+        head = upload.head.head
+        replayed = upload.stream
         text = _csv.strip_bom(head).lstrip()
-        if not text:
-            raise InvalidFile(SOURCE, "the file is empty")
-        root = xml_root(head)
+        root = upload.head.xml_root
         if root is not None and root.name in burp_dastardly.ROOTS:
             yield from burp_dastardly.parse(replayed)
         elif root is not None or text.startswith(b"<"):

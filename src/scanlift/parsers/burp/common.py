@@ -26,14 +26,11 @@ import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.replay import replay
-from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import Evidence, InvalidFile, Port, ScanAsset, ScanFinding, ScanRecord, Severity
 
 #: The issue type Burp gives to every issue raised by an extension (BApp): not an identity.
@@ -321,9 +318,3 @@ def pair_evidence(number: int, request: str, response: str, note: str = "") -> E
 def text_evidence(caption: str, lines: Iterable[str]) -> Evidence | None:
     code = "\n".join(line for line in lines if line.strip())
     return Evidence(caption=caption, code=code) if code.strip() else None
-
-
-def read_head(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
-    """The first bytes of ``stream`` (for choosing a reader) and a stream that starts over."""
-    head = stream.read(HEAD_BYTES) or b""
-    return head, replay(head, stream)

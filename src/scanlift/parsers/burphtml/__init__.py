@@ -43,7 +43,6 @@ from scanlift.parsers.burp.common import (
     BurpIssue,
     classifications_text,
     pair_evidence,
-    read_head,
     records,
     references_from_html,
     require_title,
@@ -91,10 +90,8 @@ class BurpHtmlParser:
         return is_burp_html(head.head)
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
-        head, replayed = read_head(stream)
-        if not _csv.strip_bom(head).strip():
-            raise InvalidFile(SOURCE, "the file is empty")
+        head = upload.head.head
+        replayed = upload.stream
         if not is_burp_html(head):
             raise InvalidFile(SOURCE, _describe(head))
         context = etree.iterparse(

@@ -38,7 +38,7 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, BinaryIO, ClassVar
+from typing import IO, Any, ClassVar
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -46,7 +46,6 @@ from lxml import etree
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.replay import replay
 from scanlift.parsers._lib.sniff import xml_root
 from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import (
@@ -130,14 +129,17 @@ class HclAppScanParser:
         return any(a in root.attributes for a in _VERSION_ATTRIBUTES) or "AppScan" in root.attributes.get("name", "")
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
+        if upload.head.kind == "json":  # name a JSON upload plainly, not as malformed XML
+            raise InvalidFile(SOURCE, "found a JSON document, expected an AppScan XML report (<xml-report>)")
         stream = upload.stream
-        stream = _refuse_json(stream)
         groups = _Groups()
         #: Asset name -> its ports (web hosts) or None (application / source file of SAST issues).
         assets: dict[str, dict[str, Port] | None] = {}
         spool: IO[str] | None = None
         try:
-            for element in iter_elements(stream, source=SOURCE, roots=(ROOT,), tags=("item", "application-name")):
+            for element in iter_elements(
+                stream, source=SOURCE, roots=(ROOT,), tags=("item", "application-name"), head=upload.head
+            ):
                 parent = element.getparent()
                 if parent is None:
                     continue
@@ -172,14 +174,6 @@ class HclAppScanParser:
                 spool.close()
         for name, ports in assets.items():
             yield _asset(name, ports)
-
-
-def _refuse_json(stream: BinaryIO) -> BinaryIO:
-    """Name a JSON upload plainly instead of reporting it as malformed XML; the bytes read are replayed."""
-    head = stream.read(256)
-    if head.lstrip(b"\xef\xbb\xbf").lstrip().startswith((b"{", b"[")):
-        raise InvalidFile(SOURCE, "found a JSON document, expected an AppScan XML report (<xml-report>)")
-    return replay(head, stream)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,8 +28,6 @@ from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.json import iter_items, top_level_is_array, top_level_keys
-from scanlift.parsers._lib.replay import replay
-from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import InvalidFile, ScanFinding, ScanRecord, Sniff, Upload
 
 REQUIRED_KEYS = ("title", "severity")
@@ -45,11 +43,10 @@ class NodewareParser:
         return False
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
-        head = stream.read(HEAD_BYTES)
+        head = upload.head.head
         if not top_level_is_array(head):
             raise InvalidFile(self.source, f"{_describe_top_level(head)}, expected {_EXPECTED}")
-        for index, item in enumerate(iter_items(replay(head, stream), "item", source=self.source), start=1):
+        for index, item in enumerate(iter_items(upload.stream, "item", source=self.source), start=1):
             yield _finding(item, index, self.source)
 
 

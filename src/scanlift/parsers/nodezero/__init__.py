@@ -27,8 +27,7 @@ from typing import ClassVar
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.csv import header_of, iter_rows
-from scanlift.parsers._lib.replay import replay
+from scanlift.parsers._lib.csv import MAX_HEADER_BYTES, header_of, iter_rows
 from scanlift.parsers.base import (
     Evidence,
     InvalidFile,
@@ -67,7 +66,9 @@ class NodeZeroParser:
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
         stream = upload.stream
-        first_line = stream.readline()
+        first_line = stream.readline(MAX_HEADER_BYTES)
+        if len(first_line) >= MAX_HEADER_BYTES and not first_line.endswith(b"\n"):
+            raise InvalidFile(self.source, f"the header line is longer than {MAX_HEADER_BYTES} bytes")
         header = header_of(first_line)
         if header is not None:
             missing = _missing(header)
@@ -77,7 +78,7 @@ class NodeZeroParser:
                     f"missing required columns: {', '.join(missing)} (the header is {', '.join(header)})",
                 )
         described: set[str] = set()
-        for number, row in enumerate(iter_rows(replay(first_line, stream), source=self.source), start=1):
+        for number, row in enumerate(iter_rows(stream, source=self.source, header_line=first_line), start=1):
             finding = _finding(row, number, self.source)
             if finding.asset and finding.asset not in described:
                 described.add(finding.asset)

@@ -22,8 +22,7 @@ import codecs
 from collections.abc import Iterator
 from typing import ClassVar
 
-from scanlift.parsers._lib.replay import replay
-from scanlift.parsers._lib.sniff import HEAD_BYTES, looks_binary, xml_root
+from scanlift.parsers._lib.sniff import HEAD_BYTES, xml_root
 from scanlift.parsers._lib.xml import iter_elements
 from scanlift.parsers.base import InvalidFile, ScanRecord, Sniff, Upload
 from scanlift.parsers.qualys import common as _qualys
@@ -49,21 +48,16 @@ class QualysParser:
         return qualys_csv.looks_like(head.head)
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
-        head = stream.read(HEAD_BYTES)
-        whole = replay(head, stream)
+        head = upload.head.head
+        whole = upload.stream
         body = head.removeprefix(codecs.BOM_UTF8).lstrip()
-        if not body:
-            raise InvalidFile(self.source, "the file is empty")
-        if looks_binary(head):
-            raise InvalidFile(self.source, "a binary file, not a Qualys XML report or CSV export")
         if not body.startswith(b"<") and not head.startswith(_UTF16_BOMS):
             yield from qualys_csv.parse(whole)
             return
-        root = xml_root(head)
+        root = upload.head.xml_root
         if root is None:
             # Not readable as XML: let the shared reader describe what is wrong with it.
-            for _element in iter_elements(whole, source=self.source, roots=ROOTS, tags=()):
+            for _element in iter_elements(whole, source=self.source, roots=ROOTS, tags=(), head=upload.head):
                 pass
             raise InvalidFile(self.source, f"no XML root element in the first {HEAD_BYTES} bytes")
         if root.name in qualys_was.ROOTS:

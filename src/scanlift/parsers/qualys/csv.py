@@ -27,8 +27,7 @@ from typing import BinaryIO
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.csv import iter_rows, sniff_delimiter
-from scanlift.parsers._lib.replay import replay
+from scanlift.parsers._lib.csv import MAX_HEADER_BYTES, iter_rows, sniff_delimiter
 from scanlift.parsers.base import Evidence, InvalidFile, Port, ScanAsset, ScanRecord, Severity
 from scanlift.parsers.qualys import common as _qualys
 from scanlift.parsers.qualys.common import Definition, Sighting
@@ -148,7 +147,7 @@ def parse(stream: BinaryIO) -> Iterator[ScanRecord]:
     header = _find_header(stream)
     current: ScanAsset | None = None
     ports: dict[tuple[str, str], Port] = {}
-    for row in iter_rows(replay(header, stream), source=_qualys.SOURCE):
+    for row in iter_rows(stream, source=_qualys.SOURCE, header_line=header):
         cells = {name.strip().lower(): text for name, text in row.items()}
         qid = cells.get("qid", "").strip()
         if qid.lower() == "qid" or not (qid or _pick(cells, _TITLE_COLUMNS)):
@@ -170,7 +169,7 @@ def _find_header(stream: BinaryIO) -> bytes:
     """Skip the report preamble and return the header line's bytes."""
     first = ""
     for number in range(HEADER_SEARCH_LINES):
-        line = stream.readline()
+        line = stream.readline(MAX_HEADER_BYTES)
         if not line:
             break
         text = line.decode("utf-8-sig", errors="replace").strip()
