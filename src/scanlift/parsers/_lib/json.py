@@ -173,15 +173,13 @@ def build_value(events: Iterator[tuple[str, str, Any]], event: str, value: Any) 
 
 
 def value_text(value: Any) -> str:
-    """The one rule for a JSON value as text: "" for null, "true"/"false" for booleans, integral
-    numbers without a fraction (``5.0`` and ``1E+2`` -> "5", "100"), other numbers and strings as
-    they are, and objects and arrays as compact JSON text."""
+    """The one rule for a JSON value as text: "" for null, "true"/"false" for booleans, numbers as
+    Python writes them (``5.0`` stays "5.0"; an exact ``1E+2`` becomes "100"), strings as they
+    are, and objects and arrays as compact JSON text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return format(value, "f")
     if isinstance(value, dict | list):

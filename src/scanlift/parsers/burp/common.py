@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -121,7 +120,7 @@ def parse_origin(origin: str) -> Target | None:
 
 
 def make_asset(host: str, ip: str, port: Port | None) -> ScanAsset:
-    host_is_ip = _is_ip(host)
+    host_is_ip = _ids.is_ip(host)
     ips = _ids.unique([host if host_is_ip else "", ip])
     dotted = not host_is_ip and "." in host
     return ScanAsset(
@@ -131,14 +130,6 @@ def make_asset(host: str, ip: str, port: Port | None) -> ScanAsset:
         fqdn=host if dotted else "",
         ports=(port,) if port else (),
     )
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def records(issue: BurpIssue, assets: AssetTracker) -> Iterator[ScanRecord]:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO, NamedTuple
 
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.json import iter_items
+from scanlift.parsers._lib.json import iter_items, value_text
 from scanlift.parsers.base import Evidence, InvalidFile, ScanRecord
 from scanlift.parsers.burp.common import (
     AssetTracker,
@@ -49,12 +49,6 @@ def is_api(keys: set[str]) -> bool:
 
 def is_graphql(keys: set[str], head: bytes) -> bool:
     return GRAPHQL_KEY in keys and (keys == {GRAPHQL_KEY} or b'"issue_type"' in head)
-
-
-def _str(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(value).strip()
 
 
 def _dict(value: Any, where: str) -> Mapping[str, Any]:
@@ -100,18 +94,18 @@ def _issue(
     return BurpIssue(
         title=title,
         type_id=type_id,
-        severity=_str(item.get("severity")),
-        confidence=_str(item.get("confidence")).capitalize(),
-        origin=_str(item.get("origin")),
-        path=_str(item.get("path")),
-        location=_str(item.get("caption")),
-        serial=_str(item.get("serial_number")),
-        background=_text.html_to_text(_str(knowledge.get(keys.background))),
-        detail=_text.html_to_text(_str(item.get(keys.detail))),
-        remediation_background=_text.html_to_text(_str(knowledge.get(keys.remediation_background))),
-        remediation_detail=_text.html_to_text(_str(item.get(keys.remediation_detail))),
-        references=references_from_html(_str(knowledge.get(keys.references))),
-        classifications=classifications_text(_str(knowledge.get(keys.classifications))),
+        severity=value_text(item.get("severity")).strip(),
+        confidence=value_text(item.get("confidence")).strip().capitalize(),
+        origin=value_text(item.get("origin")).strip(),
+        path=value_text(item.get("path")).strip(),
+        location=value_text(item.get("caption")).strip(),
+        serial=value_text(item.get("serial_number")).strip(),
+        background=_text.html_to_text(value_text(knowledge.get(keys.background)).strip()),
+        detail=_text.html_to_text(value_text(item.get(keys.detail)).strip()),
+        remediation_background=_text.html_to_text(value_text(knowledge.get(keys.remediation_background)).strip()),
+        remediation_detail=_text.html_to_text(value_text(item.get(keys.remediation_detail)).strip()),
+        references=references_from_html(value_text(knowledge.get(keys.references)).strip()),
+        classifications=classifications_text(value_text(knowledge.get(keys.classifications)).strip()),
     )
 
 
@@ -128,12 +122,12 @@ def parse_api(stream: BinaryIO) -> Iterator[ScanRecord]:
 
 
 def _api_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
-    type_id = _str(item.get("type_index"))
+    type_id = value_text(item.get("type_index")).strip()
     issue = _issue(
         item,
         item,
         _API_KEYS,
-        title=require_title(SOURCE, _str(item.get("name")), type_id, f"issue event {number}"),
+        title=require_title(SOURCE, value_text(item.get("name")).strip(), type_id, f"issue event {number}"),
         type_id=type_id,
     )
     pairs = 0
@@ -144,7 +138,7 @@ def _api_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
         exchanges += [rr for rr in _list(evidence.get("request_responses")) if isinstance(rr, Mapping)]
         for exchange in exchanges:
             pairs += 1
-            notes = [_str(exchange.get("url"))]
+            notes = [value_text(exchange.get("url")).strip()]
             if exchange.get("was_redirect_followed") is True:
                 notes.append("response after following a redirect")
             found = pair_evidence(
@@ -155,7 +149,9 @@ def _api_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
             )
             if found is not None:
                 issue.evidence.append(found)
-        details = text_evidence(f"{_str(evidence.get('type')) or 'Evidence'} {index}", _api_details(evidence))
+        details = text_evidence(
+            f"{value_text(evidence.get('type')).strip() or 'Evidence'} {index}", _api_details(evidence)
+        )
         if details is not None:
             issue.evidence.append(details)
     return issue
@@ -170,7 +166,7 @@ def _segments(value: Any) -> str:
         if segment.get("type") == "SnipSegment" or ("data" not in segment and "length" in segment):
             raw += SNIP.encode()
             continue
-        data = _str(segment.get("data"))
+        data = value_text(segment.get("data")).strip()
         try:
             raw += base64.b64decode(data, validate=False)
         except (binascii.Error, ValueError):
@@ -179,17 +175,17 @@ def _segments(value: Any) -> str:
 
 
 def _api_details(evidence: Mapping[str, Any]) -> list[str]:
-    lines = [f"Information: {_str(item)}" for item in _list(evidence.get("information_items"))]
+    lines = [f"Information: {value_text(item).strip()}" for item in _list(evidence.get("information_items"))]
     detail = evidence.get("detail")
     if isinstance(detail, Mapping):
         payload = detail.get("payload")
         if isinstance(payload, Mapping) and payload.get("bytes"):
             try:
-                text = base64.b64decode(_str(payload["bytes"])).decode("utf-8", errors="replace")
+                text = base64.b64decode(value_text(payload["bytes"]).strip()).decode("utf-8", errors="replace")
             except (binascii.Error, ValueError):
-                text = _str(payload["bytes"])
+                text = value_text(payload["bytes"]).strip()
             lines.append(f"Payload: {text}")
-        bands = [_str(b) for b in _list(detail.get("band_flags"))]
+        bands = [value_text(b).strip() for b in _list(detail.get("band_flags"))]
         if bands and lines:
             lines.append(f"Band: {', '.join(bands)}")
     for key in ("title", "description"):
@@ -209,18 +205,20 @@ def parse_graphql(stream: BinaryIO) -> Iterator[ScanRecord]:
 
 def _graphql_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
     issue_type = _dict(item.get("issue_type"), f"Issues[{number - 1}].issue_type")
-    type_id = _str(issue_type.get("type_index") if issue_type.get("type_index") is not None else item.get("type_index"))
-    where = f"Issues[{number - 1}] (origin {_str(item.get('origin'))!r}, path {_str(item.get('path'))!r})"
+    index = issue_type.get("type_index")
+    type_id = value_text(index if index is not None else item.get("type_index")).strip()
+    origin, path = value_text(item.get("origin")).strip(), value_text(item.get("path")).strip()
+    where = f"Issues[{number - 1}] (origin {origin!r}, path {path!r})"
     issue = _issue(
         item,
         issue_type,
         _GRAPHQL_KEYS,
-        title=require_title(SOURCE, _str(issue_type.get("name")), type_id, where),
+        title=require_title(SOURCE, value_text(issue_type.get("name")).strip(), type_id, where),
         type_id=type_id,
     )
     for field_name, label in (("novelty", "Novelty"), ("confirmed", "Confirmed")):
         if item.get(field_name) is not None:
-            issue.fields.append((label, _str(item.get(field_name))))
+            issue.fields.append((label, value_text(item.get(field_name)).strip()))
     issue.evidence.extend(_graphql_evidence(_list(item.get("evidence"))))
     return issue
 
@@ -244,8 +242,8 @@ def _graphql_evidence(items: list[Any]) -> list[Evidence]:
                     order.append(index)
         if isinstance(entry.get("description_html"), str) or isinstance(entry.get("title"), str):
             found = text_evidence(
-                _str(entry.get("title")) or f"Evidence {position}",
-                [_text.html_to_text(_str(entry.get("description_html")))],
+                value_text(entry.get("title")).strip() or f"Evidence {position}",
+                [_text.html_to_text(value_text(entry.get("description_html")).strip())],
             )
             if found is not None:
                 texts.append(found)

@@ -20,14 +20,13 @@ Streaming: one array item at a time through ``_json.iter_items``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.json import iter_items, top_level_is_array, top_level_keys
+from scanlift.parsers._lib.json import iter_items, top_level_is_array, top_level_keys, value_text
 from scanlift.parsers.base import InvalidFile, ScanFinding, ScanRecord, Sniff, Upload
 
 REQUIRED_KEYS = ("title", "severity")
@@ -74,7 +73,7 @@ def _finding(item: Any, index: int, source: str) -> ScanFinding:
     if severity is None:
         raise InvalidFile(source, f"item {index} has severity {raw!r}, expected one of {_LEVELS}")
     fields = tuple(
-        (str(key), _value_text(value))
+        (str(key), value_text(value))
         for key, value in item.items()
         if key not in REQUIRED_KEYS and value not in (None, "", [], {})
     )
@@ -85,9 +84,3 @@ def _finding(item: Any, index: int, source: str) -> ScanFinding:
         cves=_ids.find_cves(title, *(value for _, value in fields)),
         fields=fields,
     )
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)

@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, ClassVar
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.json import iter_items, top_level_is_array, top_level_keys
+from scanlift.parsers._lib.json import iter_items, top_level_is_array, top_level_keys, value_text
 from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers.base import (
     Evidence,
@@ -135,9 +135,7 @@ def _kind(value: Any) -> str:
 
 
 def _text_of(value: Any) -> str:
-    if value is None:
-        return ""
-    return _text.clean(str(value))
+    return _text.clean(value_text(value))
 
 
 # --- hosts ----------------------------------------------------------------------------------------

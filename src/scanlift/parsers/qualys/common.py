@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import ipaddress
 import json
 import re
 import sqlite3
@@ -155,14 +154,6 @@ def url_asset(url: str | None) -> tuple[str, Port | None]:
     if not host:
         return "", None
     return host, Port(number=str(number), protocol="tcp", service=scheme) if number else None
-
-
-def is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def facts(pairs: Iterable[tuple[str, str]]) -> str:

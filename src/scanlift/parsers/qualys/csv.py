@@ -263,7 +263,7 @@ def _asset(cells: Mapping[str, str], row: Mapping[str, str]) -> ScanAsset:
         name=name,
         ips=_ids.unique(ips),
         hostname=_qualys.value(cells.get("asset name")) or (dns.split(".", 1)[0] if dns else ""),
-        fqdn=dns if "." in dns and not _qualys.is_ip(dns) else "",
+        fqdn=dns if "." in dns and not _ids.is_ip(dns) else "",
         netbios=_qualys.value(cells.get("netbios")),
         operating_system=_pick(cells, ("os", "operating system")),
         description=_qualys.facts(

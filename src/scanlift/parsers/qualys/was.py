@@ -84,7 +84,7 @@ def _webapp_asset(app: etree._Element) -> ScanAsset | None:
     host, port = _qualys.url_asset(child_text(app, "URL"))
     if not host:
         return None
-    address = _qualys.is_ip(host)
+    address = _ids.is_ip(host)
     return ScanAsset(
         name=host,
         ips=(host,) if address else (),
