@@ -1,0 +1,344 @@
+"""One AppScan issue: its raw facts from the XML, then the finding with its references resolved."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from scanlift.parsers._lib import ids as _ids
+from scanlift.parsers._lib import severity as _severity
+from scanlift.parsers._lib import text as _text
+from scanlift.parsers._lib.xml import local_name
+from scanlift.parsers.base import (
+    Evidence,
+    Port,
+    ScanAsset,
+    ScanFinding,
+    Score,
+    Severity,
+)
+from scanlift.parsers.hclappscan.knowledge import ITEM_REFS, Groups, IssueType, first_of
+from scanlift.parsers.hclappscan.markup import (
+    bullets,
+    child_text,
+    clean,
+    raw_text,
+    rich_text,
+)
+
+#: Simple ASoC item children kept inline (location and state of the issue).
+_INLINE = (
+    "technology",
+    "status",
+    "issue-type-name",
+    "location",
+    "domain",
+    "element",
+    "element-type",
+    "path",
+    "scheme",
+    "host",
+    "port",
+    "source-file",
+    "line",
+    "fix-group-id",
+    "cvss",
+)
+
+#: Item attributes of ASoC SAST issues.
+_SAST_ATTRIBUTES = ("filename", "language", "caller", "source", "sink", "context", "cve")
+
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Issues: reduced to plain data (spoolable as JSON), then resolved into sightings
+
+
+def raw_issue(item: etree._Element) -> dict[str, Any]:
+    refs: dict[str, list[str]] = {}
+    cwes: list[str] = []
+    for child in item:
+        if not isinstance(child.tag, str):
+            continue
+        tag = local_name(child.tag)
+        ids = [r for r in (clean(ref.text) for ref in child.iterchildren("ref")) if r]
+        if tag == "cwe":
+            cwes += ids or [clean(child.text)]
+        elif ids:
+            refs[tag] = ids
+    url = item.find("url")
+    type_refs = refs.pop("issue-type", [])
+    inline = {tag: child_text(item, tag) for tag in _INLINE}
+    inline.update({f"@{a}": (item.get(a) or "").strip() for a in _SAST_ATTRIBUTES})
+    return {
+        "type": type_refs[0] if type_refs else "",
+        "extra_types": type_refs[1:],
+        "severity": child_text(item, "severity"),
+        "severity_id": child_text(item, "severity-id"),
+        "cvss_score": child_text(item, "cvss-score") or inline["cvss"],
+        "cvss_vector": _vector(item.find("cvss-vector")),
+        "cwes": [c for c in cwes if c],
+        "refs": refs,
+        "method": (url.get("original_request_method") or "") if url is not None else "",
+        "inline": {k: v for k, v in inline.items() if v},
+        "fix": _sast_fix(item.find("fix/item")),
+        "evidence": [list(e) for v in item.iterfind("variant-group/item") for e in _variant_evidence(v)],
+        "diff_params": _ids.unique(
+            d.get("name") or "" for d in item.iterfind("variant-group/item/differences/item") if _attacked(d)
+        ),
+    }
+
+
+def _attacked(difference: etree._Element) -> bool:
+    """A test difference that changed a (query, body…) parameter's value: the tested parameter."""
+    kind = (difference.get("difference-element") or "").lower()
+    return kind.endswith("parameter") and (difference.get("difference-type") or "changed") == "changed"
+
+
+def _vector(element: etree._Element | None) -> str:
+    """The CVSS vector: v3 ``<vector>``, or v2 base/temporal/environmental parts joined."""
+    if element is None:
+        return ""
+    vector = child_text(element, "vector")
+    if vector:
+        return vector
+    parts = [child_text(element, t) for t in ("base-vector", "temporal-vector", "environmental-vector")]
+    return "/".join(p.strip("()") for p in parts if p)
+
+
+def _sast_fix(fix: etree._Element | None) -> dict[str, str]:
+    if fix is None:
+        return {}
+    return {
+        "remediation": child_text(fix, "remediation"),
+        "priority": child_text(fix, "priority"),
+        "general": rich_text(fix.find("general")),
+    }
+
+
+def _variant_evidence(variant: etree._Element) -> Iterator[tuple[str, str]]:
+    information = variant.find("issue-information")
+    if information is not None and information.get("type") == "call-trace":
+        trace = _call_trace(information)
+        if trace:
+            yield "Code location and call trace", trace
+    traffic = raw_text(variant.find("test-http-traffic"))
+    if traffic:
+        yield "HTTP request/response", traffic
+    elif information is not None:
+        chunk = raw_text(information.find("testResponseChunk"))
+        if chunk:
+            yield "Test response excerpt", chunk
+    reasoning = child_text(variant, "reasoning")
+    if reasoning:
+        yield "AppScan reasoning", reasoning
+    differences = [
+        f"{d.get('difference-element') or 'item'} {d.get('name') or ''}: "
+        f"{d.get('original') or ''!r} -> {d.get('altered') or ''!r} ({d.get('difference-type') or 'changed'})"
+        for d in variant.iterfind("differences/item")
+    ]
+    if differences:
+        yield "Test differences", "\n".join(differences)
+    for tag, caption in (("additional-data", "Additional data"), ("comments", "Comments")):
+        text = rich_text(variant.find(tag))
+        if text:
+            yield caption, text
+
+
+def _call_trace(information: etree._Element) -> str:
+    lines = []
+    for tag in ("method-signature", "method-signature2"):
+        element = information.find(tag)
+        if element is not None and clean(element.text):
+            label = {"method-signature": "API", "method-signature2": "Caller"}[tag]
+            lines.append(f"{label}: {clean(element.text)}")
+    for invocation in information.iterfind("call-trace/call-invocation"):
+        signature = invocation.get("signature") or ""
+        context = invocation.find("context")
+        code = "".join(str(t) for t in context.itertext()).strip() if context is not None else ""
+        lines.append("  " + " | ".join(p for p in (signature, code) if p))
+    return "\n".join(lines)
+
+
+def sighting(raw: dict[str, Any], groups: Groups, assets: dict[str, dict[str, Port] | None]) -> ScanFinding:
+    type_id: str = raw["type"]
+    inline: dict[str, str] = raw["inline"]
+    refs: dict[str, list[str]] = raw["refs"]
+    issue_type = groups.issue_types.get(type_id, IssueType())
+    type_refs = issue_type.refs
+    advice = first_of(groups.advice, [*refs.get("advisory", []), *type_refs.get("advisory", []), type_id])
+    title = issue_type.name or inline.get("issue-type-name") or advice.name or type_id or "AppScan issue"
+    fields: list[tuple[str, str]] = []
+
+    causes = [groups.text("cause-group", c) or c for c in advice.causes]
+    causes += [groups.text("cause-group", c) for c in type_refs.get("causes", ()) if c not in advice.causes]
+    risks = _resolve_lines(advice.risks, groups, "security-risk-group") or "\n".join(
+        groups.text("security-risk-group", r) for r in type_refs.get("security-risks") or refs.get("security-risks", [])
+    )
+    affected = _resolve_lines(advice.affected, groups, "affected-product-group") or "\n".join(
+        groups.text("affected-product-group", p) for p in type_refs.get("affected-products", ())
+    )
+    description = _text.join_paragraphs(
+        advice.technical,
+        bullets("Causes:", causes),
+        f"Security risks:\n{_text.clean(risks)}" if risks.strip() else "",
+        f"Exploit example:\n{advice.exploit}" if advice.exploit else "",
+        f"Affected products:\n{_text.clean(affected)}" if affected.strip() else "",
+    ) or (
+        f"HCL AppScan reported {title} (issue type {type_id or 'not stated'}). The export carries no "
+        "advisory text for this issue type; see the affected assets for where it was found."
+    )
+
+    remediation_ids = refs.get("remediation") or type_refs.get("remediation", [])
+    remediations = [groups.remediations[r] for r in remediation_ids if r in groups.remediations]
+    fix_ids = _ids.unique([*type_refs.get("fix-recommendation", []), *advice.fix_ids])
+    fix: dict[str, str] = raw["fix"]
+    recommendations = _text.join_paragraphs(
+        *(name for name, _priority in remediations),
+        *(groups.fixes.get(f, "") for f in fix_ids),
+        advice.recommendations,
+        fix.get("remediation", ""),
+        fix.get("general", "") if fix.get("general") != fix.get("remediation") else "",
+    )
+    priority = ", ".join(_ids.unique(p for _name, p in remediations)) or fix.get("priority", "")
+
+    threat_ids = refs.get("threat-class") or type_refs.get("threat-class", [])
+    threats = [groups.threat_classes[t] for t in threat_ids if t in groups.threat_classes]
+    references = _ids.unique([*(href for _name, href in threats), *advice.references])
+
+    cwes = [_ids.parse_cwe(c) for c in raw["cwes"]]
+    cwes += [*issue_type.cwes, *advice.cwes]
+
+    url_ids = refs.get("url", [])
+    url = next((groups.urls[u] for u in url_ids if groups.urls.get(u)), "")
+    entity = next((groups.entities[e] for e in refs.get("entity", []) if e in groups.entities), None)
+    if entity is not None:
+        url = url or entity.url
+        fields.append(("Entity", f"{entity.kind}: {entity.name}" if entity.kind else entity.name))
+    parameters = [entity.name] if entity is not None and entity.kind.lower() == "parameter" else []
+    if inline.get("element-type", "").lower() == "parameter" and inline.get("element"):
+        parameters.append(inline["element"])
+    elif inline.get("element"):
+        fields.append(("Element", f"{inline.get('element-type', '')}: {inline['element']}".lstrip(": ")))
+    parameters += raw["diff_params"]
+
+    asset, port, location, is_code = _where(raw, groups, url)
+    if asset and is_code:
+        assets.setdefault(asset, None)
+    elif asset:
+        ports = assets.setdefault(asset, {})
+        if port is not None and ports is not None:
+            ports.setdefault(port.number, port)
+
+    fields += [
+        (
+            "Threat Classification",
+            ", ".join(_ids.unique(name for name, _href in threats)) or advice.threat_class,
+        ),
+        ("Test Type", advice.test_type),
+        ("X-Force ID", issue_type.xfid if issue_type.xfid != "0" else ""),
+        ("Remediation Priority", priority),
+        ("HTTP Method", raw["method"]),
+        ("Technology", inline.get("technology", "")),
+        ("Status", inline.get("status", "")),
+        ("Language", inline.get("@language", "")),
+        ("Fix Group", groups.fix_groups.get(inline.get("fix-group-id", ""), "")),
+        ("Other Issue Types", ", ".join(raw["extra_types"])),
+    ]
+    fields += _unresolved(refs, groups)
+
+    severity = _severity.from_label(raw["severity"]) or _severity.from_scale(raw["severity_id"], _severity.ZERO_TO_FOUR)
+    if severity is None:
+        fields.append(("AppScan Severity", raw["severity"] or raw["severity_id"] or "(missing)"))
+
+    return ScanFinding(
+        flaw_id=type_id or _ids.title_flaw_id(title),
+        title=title,
+        severity=severity or Severity.INFORMATIONAL,
+        description=description,
+        recommendations=recommendations,
+        references=references,
+        cves=_ids.find_cves(*issue_type.cves, inline.get("@cve", "")),
+        cwes=tuple(dict.fromkeys(c for c in cwes if c is not None)),
+        scores=_scores(raw["cvss_vector"], raw["cvss_score"]),
+        fields=tuple((label, value) for label, value in fields if value),
+        asset=asset or None,
+        port=port,
+        location_url=location,
+        vulnerable_parameters=_ids.unique(parameters),
+        evidence=tuple(Evidence(caption=c, code=code) for c, code in raw["evidence"]),
+    )
+
+
+def _where(raw: dict[str, Any], groups: Groups, url: str) -> tuple[str, Port | None, str, bool]:
+    """(asset name, port, location, whether it is a code location) of an issue."""
+    inline: dict[str, str] = raw["inline"]
+    source_file = inline.get("source-file") or inline.get("@filename", "")
+    if source_file:
+        line = inline.get("line", "")
+        location = inline.get("location") or (f"{source_file}:{line}" if line else source_file)
+        return groups.application or source_file, None, location, True
+    location = url or inline.get("location", "")
+    parts = urlsplit(location) if "://" in location else None
+    host = inline.get("host") or (parts.hostname if parts else "") or ""
+    scheme = inline.get("scheme") or (parts.scheme if parts else "")
+    number = inline.get("port", "")
+    if not number or number == "0":
+        try:
+            explicit = parts.port if parts else None
+        except ValueError:
+            explicit = None
+        number = str(explicit) if explicit else _DEFAULT_PORTS.get(scheme.lower(), "")
+    port = Port(number=number, protocol="tcp", service=scheme.lower()) if host and number else None
+    return host, port, location, False
+
+
+def _resolve_lines(text: str, groups: Groups, group: str) -> str:
+    """Old (2.42) advisories list security-risk / affected-product *ids*; newer ones hold the text."""
+    table = groups.texts.get(group, {})
+    lines = []
+    for line in text.split("\n") if text else ():
+        key = line.strip()
+        lines.append(table.get(key) or table.get(key.removeprefix("AffectedProduct_")) or line)
+    return _text.clean("\n".join(lines))
+
+
+def _unresolved(refs: dict[str, list[str]], groups: Groups) -> list[tuple[str, str]]:
+    """References the document never defines, kept as-is (AppScan ids such as cause names)."""
+    labels = {"cause-id": "Cause", "security-risks": "Security Risk", "entity": "Entity ID", "url": "URL ID"}
+    out = []
+    for kind, label in labels.items():
+        missing = [i for i in refs.get(kind, []) if not groups.has(i, ITEM_REFS[kind])]
+        if missing:
+            out.append((label, ", ".join(missing)))
+    return out
+
+
+def _scores(vector: str, score: str) -> tuple[Score, ...]:
+    if not vector and not score:
+        return ()
+    if "Au:" in vector:
+        kind = "CVSS2"
+    elif "AT:" in vector or vector.startswith("CVSS:4"):
+        kind = "CVSS4"
+    elif vector.startswith("CVSS:3.1"):
+        kind = "CVSS3_1"
+    else:
+        kind = "CVSS3"
+    return (Score(kind=kind, vector=vector, score=score),)
+
+
+def asset_record(name: str, ports: dict[str, Port] | None) -> ScanAsset:
+    """A web host (DAST), or the application or source file a SAST issue is in (``ports`` None)."""
+    if ports is None:
+        return ScanAsset(name=name, type="Application")
+    try:
+        ip = str(ipaddress.ip_address(name))
+    except ValueError:
+        return ScanAsset(name=name, hostname=name, ports=tuple(ports.values()))
+    return ScanAsset(name=name, ips=(ip,), ports=tuple(ports.values()))
