@@ -44,12 +44,13 @@ from scanlift.parsers.base import (
     Upload,
 )
 from scanlift.parsers.checkmarx import json as checkmarx_json
+from scanlift.parsers.checkmarx import json_findings
 
 ROOT = "CxXMLResults"
 SOURCE = "checkmarx"
 
 #: PlexTrac's hard-coded description for every Checkmarx finding.
-DESCRIPTION = checkmarx_json.DESCRIPTION
+DESCRIPTION = json_findings.DESCRIPTION
 
 #: ``Result@state`` codes of CxSAST (custom states on 9.x keep their number).
 STATES = {
