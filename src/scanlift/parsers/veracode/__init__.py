@@ -57,7 +57,8 @@ from scanlift.parsers.base import (
     Upload,
 )
 from scanlift.parsers.veracode import json as veracode_json
-from scanlift.parsers.veracode.json import EXPLOIT_LEVELS, SOURCE, host_asset, url_host
+from scanlift.parsers.veracode.json import SOURCE
+from scanlift.parsers.veracode.json_values import EXPLOIT_LEVELS, host_asset, url_host
 
 ROOT = "detailedreport"
 
