@@ -34,8 +34,6 @@ from scanlift.parsers._lib.json import build_value, json_events, top_level_keys
 from scanlift.parsers.base import (
     Evidence,
     InvalidFile,
-    Port,
-    ScanAsset,
     ScanFinding,
     ScanRecord,
     Score,
@@ -43,8 +41,17 @@ from scanlift.parsers.base import (
     Sniff,
     Upload,
 )
-
-SOURCE = "ptrac"
+from scanlift.parsers.ptrac.assets import asset_of, ports_of, report_asset
+from scanlift.parsers.ptrac.values import (
+    SOURCE,
+    as_list,
+    id_text,
+    number_text,
+    rich_text,
+    string,
+    strings,
+    value_text_of,
+)
 
 #: Top-level keys of a PTRAC export.
 PTRAC_KEYS = frozenset({"report_info", "flaws_array", "summary", "evidence", "client_info"})
@@ -74,8 +81,6 @@ _FIELD_SCORE_KINDS = {
     "cvss": "CVSS2",
 }
 
-_ASSET_TYPES = frozenset({"Workstation", "Server", "Network Device", "Application", "General"})
-_HTML_RE = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*|/[a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>")
 _VECTOR_PREFIX_RE = re.compile(r"^CVSS:\d\.\d/")
 
 
@@ -97,7 +102,7 @@ class PtracParser:
                 index += 1
                 yield from _flaw_records(value, index)
             else:
-                asset = _report_asset(key, value)
+                asset = report_asset(key, value)
                 if asset is not None:
                     yield asset
 
@@ -152,9 +157,9 @@ def _json_kind(event: str) -> str:
 def _flaw_records(flaw: Any, index: int) -> Iterator[ScanRecord]:
     if not isinstance(flaw, dict):
         raise InvalidFile(SOURCE, f"flaws_array item {index} is {type(flaw).__name__}, expected an object")
-    own_id = _id_text(flaw.get("flaw_id")) or _id_text(flaw.get("id"))
+    own_id = id_text(flaw.get("flaw_id")) or id_text(flaw.get("id"))
     where = f"flaws_array item {index}" + (f" (flaw_id {own_id})" if own_id else "")
-    title = _string(flaw.get("title")).strip()
+    title = string(flaw.get("title")).strip()
     if not title:
         raise InvalidFile(SOURCE, f"{where} has no title")
     identifiers = flaw.get("common_identifiers")
@@ -163,13 +168,13 @@ def _flaw_records(flaw: Any, index: int) -> Iterator[ScanRecord]:
         flaw_id=own_id or _ids.title_flaw_id(title),
         title=title,
         severity=_severity_of(flaw, where),
-        description=_rich_text(flaw.get("description")),
-        recommendations=_rich_text(flaw.get("recommendations")),
-        references=_text.split_lines(_rich_text(_value_text(flaw.get("references")))),
+        description=rich_text(flaw.get("description")),
+        recommendations=rich_text(flaw.get("recommendations")),
+        references=_text.split_lines(rich_text(value_text_of(flaw.get("references")))),
         cves=_cves(identifiers.get("CVE")),
         cwes=_cwes(identifiers.get("CWE")),
         scores=_scores(flaw),
-        tags=_strings(flaw.get("tags")),
+        tags=strings(flaw.get("tags")),
         fields=_fields(flaw),
     )
     code_samples = _evidence(identifiers.get("code_samples"))
@@ -181,10 +186,10 @@ def _flaw_records(flaw: Any, index: int) -> Iterator[ScanRecord]:
     for position, (key, doc) in enumerate(entries):
         if not isinstance(doc, dict):
             raise InvalidFile(SOURCE, f"{where}: affected asset {key} is {type(doc).__name__}, expected an object")
-        name = _string(doc.get("asset")).strip() or str(key)
-        yield _asset(name, doc)
+        name = string(doc.get("asset")).strip() or str(key)
+        yield asset_of(name, doc)
         evidence = _evidence(doc.get("evidence"))
-        notes = _text.clean(_string(doc.get("notes")))
+        notes = _text.clean(string(doc.get("notes")))
         if notes:
             evidence += (Evidence(caption="Affected asset notes", code=notes),)
         if position == 0:
@@ -192,10 +197,10 @@ def _flaw_records(flaw: Any, index: int) -> Iterator[ScanRecord]:
         sighting = dataclasses.replace(
             finding,
             asset=name,
-            location_url=_string(doc.get("locationUrl")).strip(),
-            vulnerable_parameters=_strings(doc.get("vulnerableParameters")),
+            location_url=string(doc.get("locationUrl")).strip(),
+            vulnerable_parameters=strings(doc.get("vulnerableParameters")),
         )
-        ports = _ports(doc.get("ports"))
+        ports = ports_of(doc.get("ports"))
         if not ports:
             yield dataclasses.replace(sighting, evidence=evidence)
         for number, port in enumerate(ports):
@@ -203,7 +208,7 @@ def _flaw_records(flaw: Any, index: int) -> Iterator[ScanRecord]:
 
 
 def _severity_of(flaw: dict[str, Any], where: str) -> Severity:
-    label = _string(flaw.get("severity")).strip()
+    label = string(flaw.get("severity")).strip()
     if label:
         level = _severity.from_label(label)
         if level is None:
@@ -217,18 +222,18 @@ def _severity_of(flaw: dict[str, Any], where: str) -> Severity:
 
 
 def _cves(entries: Any) -> tuple[str, ...]:
-    names = [_string(e.get("name")) if isinstance(e, dict) else _string(e) for e in _list(entries)]
+    names = [string(e.get("name")) if isinstance(e, dict) else string(e) for e in as_list(entries)]
     return _ids.find_cves(*names)
 
 
 def _cwes(entries: Any) -> tuple[int, ...]:
     found: list[int | None] = []
-    for entry in _list(entries):
+    for entry in as_list(entries):
         if isinstance(entry, dict):
             number = entry.get("id")
-            found.append(number if isinstance(number, int) else _ids.parse_cwe(_string(entry.get("name"))))
+            found.append(number if isinstance(number, int) else _ids.parse_cwe(string(entry.get("name"))))
         else:
-            found.append(_ids.parse_cwe(_string(entry)))
+            found.append(_ids.parse_cwe(string(entry)))
     return tuple(dict.fromkeys(c for c in found if c is not None))
 
 
@@ -241,7 +246,7 @@ def _scores(flaw: dict[str, Any]) -> tuple[Score, ...]:
             kind = _FIELD_SCORE_KINDS.get(str(key).lower())
             if kind is None or not isinstance(entry, dict):
                 continue
-            vector, value = _string(entry.get("calculation")).strip(), _number_text(entry.get("value"))
+            vector, value = string(entry.get("calculation")).strip(), number_text(entry.get("value"))
             if kind == "CVSS3" and vector.startswith("CVSS:3.1/"):
                 kind = "CVSS3_1"
             if vector or value:
@@ -252,7 +257,7 @@ def _scores(flaw: dict[str, Any]) -> tuple[Score, ...]:
             kind = _RISK_SCORE_KINDS.get(str(key).upper())
             if kind is None or not isinstance(entry, dict):
                 continue
-            vector, value = _string(entry.get("vector")).strip(), _number_text(entry.get("overall"))
+            vector, value = string(entry.get("vector")).strip(), number_text(entry.get("overall"))
             if vector or value not in ("", "0", "0.0"):
                 scores.append(Score(kind=kind, vector=vector, score=value))
     unique: dict[tuple[str, str, str], Score] = {}
@@ -270,9 +275,9 @@ def _score_key(value: str) -> str:
 
 def _fields(flaw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     fields: list[tuple[str, str]] = []
-    status = _string(flaw.get("status")).strip()
+    status = string(flaw.get("status")).strip()
     fields.append(("status", status or "Open"))
-    sub_status = _string(flaw.get("subStatus")).strip()
+    sub_status = string(flaw.get("subStatus")).strip()
     if sub_status:
         fields.append(("subStatus", sub_status))
     custom = flaw.get("fields")
@@ -284,18 +289,18 @@ def _fields(flaw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
                     fields += [
                         (label, text)
                         for label, text in (
-                            ("General Score", _number_text(general.get("value"))),
-                            ("General Score Label", _string(general.get("label")).strip()),
-                            ("General Score Calculation", _string(general.get("calculation")).strip()),
+                            ("General Score", number_text(general.get("value"))),
+                            ("General Score Label", string(general.get("label")).strip()),
+                            ("General Score Calculation", string(general.get("calculation")).strip()),
                         )
                         if text
                     ]
                 continue
             if isinstance(entry, dict):
-                label = _string(entry.get("label")).strip() or str(key)
-                value = _rich_text(_value_text(entry.get("value")))
+                label = string(entry.get("label")).strip() or str(key)
+                value = rich_text(value_text_of(entry.get("value")))
             else:
-                label, value = str(key), _rich_text(_value_text(entry))
+                label, value = str(key), rich_text(value_text_of(entry))
             if value:
                 fields.append((label, value))
     return tuple(fields)
@@ -304,105 +309,9 @@ def _fields(flaw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 def _evidence(entries: Any) -> tuple[Evidence, ...]:
     """Code-sample evidence ({caption, code, …}); other shapes (ids, images) carry no text to keep."""
     evidence = []
-    for entry in _list(entries):
+    for entry in as_list(entries):
         if isinstance(entry, dict):
-            code = _string(entry.get("code"))
+            code = string(entry.get("code"))
             if code.strip():
-                evidence.append(Evidence(caption=_string(entry.get("caption")).strip(), code=code))
+                evidence.append(Evidence(caption=string(entry.get("caption")).strip(), code=code))
     return tuple(evidence)
-
-
-def _report_asset(key: str, doc: Any) -> ScanAsset | None:
-    if not isinstance(doc, dict):
-        raise InvalidFile(
-            SOURCE, f"summary.ReportAssets entry {key or '?'} is {type(doc).__name__}, expected an object"
-        )
-    name = _string(doc.get("asset")).strip() or key or _string(doc.get("id")).strip()
-    return _asset(name, doc) if name else None
-
-
-def _asset(name: str, doc: dict[str, Any]) -> ScanAsset:
-    fqdn = _string(doc.get("host_fqdn")).strip()
-    dns_name = _string(doc.get("dns_name")).strip()
-    if not fqdn and dns_name != "DNS Name":  # the Asset object's placeholder default
-        fqdn = dns_name
-    asset_type = _string(doc.get("type")).strip()
-    return ScanAsset(
-        name=name,
-        ips=_strings(doc.get("knownIps")),
-        hostname=_string(doc.get("hostname")).strip(),
-        fqdn=fqdn,
-        netbios=_string(doc.get("netbios_name")).strip(),
-        mac=_string(doc.get("mac_address")).strip(),
-        operating_system=" / ".join(_strings(doc.get("operating_system"))),
-        type=asset_type if asset_type in _ASSET_TYPES else "",
-        description=_rich_text(doc.get("description")),
-        ports=_ports(doc.get("ports")),
-    )
-
-
-def _ports(value: Any) -> tuple[Port, ...]:
-    items = list(value.items()) if isinstance(value, dict) else [("", p) for p in _list(value)]
-    ports = []
-    for key, port in items:
-        if not isinstance(port, dict):
-            continue
-        number = _id_text(port.get("number")) or str(key).strip()
-        if number:
-            ports.append(
-                Port(
-                    number=number,
-                    protocol=(_string(port.get("protocol")).strip() or "tcp").lower(),
-                    service=_string(port.get("service")).strip(),
-                    version=_string(port.get("version")).strip(),
-                )
-            )
-    return tuple(ports)
-
-
-def _rich_text(value: Any) -> str:
-    """PlexTrac rich text (HTML from its editor) as plain text; plain text is only cleaned."""
-    text = _string(value)
-    return _text.html_to_text(text) if _HTML_RE.search(text) else _text.clean(text)
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return _ids.unique(value.split(","))
-    return _ids.unique(_string(v) for v in _list(value))
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _string(value: Any) -> str:
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    return value if isinstance(value, str) else _number_text(value)
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, list):
-        return "\n".join(_string(v) for v in value if _string(v))
-    return _string(value)
-
-
-def _number_text(value: Any) -> str:
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return f"{value:.1f}"
-    return str(value).strip()
-
-
-def _id_text(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (int, str)):
-        return str(value).strip()
-    return ""
