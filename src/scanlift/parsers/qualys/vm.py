@@ -31,6 +31,7 @@ from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.xml import iter_elements
 from scanlift.parsers.base import Evidence, Port, ScanAsset, ScanRecord
 from scanlift.parsers.qualys import common as _qualys
+from scanlift.parsers.qualys import knowledge
 from scanlift.parsers.qualys.common import Definition, Sighting, child_text
 
 ASSET_DATA_REPORT = "ASSET_DATA_REPORT"
@@ -239,15 +240,15 @@ def _kb_definition(entry: etree._Element, *, qid: str, level: str, category: str
         if temporal:
             fields.append((label, temporal))
     fields += leftovers
-    fields += _qualys.kb_fields(entry)
+    fields += knowledge.kb_fields(entry)
     return Definition(
         qid=qid,
         title=_text.clean(child_text(entry, "TITLE")).replace("\n", " "),
         level=level,
         description=description,
         recommendations=recommendations,
-        references=_qualys.kb_references(entry),
-        cves=_qualys.kb_cves(entry, cve_attr),
+        references=knowledge.kb_references(entry),
+        cves=knowledge.kb_cves(entry, cve_attr),
         scores=tuple(scores),
         fields=tuple(fields),
     )
