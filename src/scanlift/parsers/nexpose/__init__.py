@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, ClassVar
@@ -47,7 +46,6 @@ from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import (
     Evidence,
     Port,
-    ScanAsset,
     ScanFinding,
     ScanRecord,
     Score,
@@ -55,6 +53,8 @@ from scanlift.parsers.base import (
     Sniff,
     Upload,
 )
+from scanlift.parsers.nexpose.assets import endpoint_port, node_asset, node_name
+from scanlift.parsers.nexpose.markup import all_text, children_of, markup_text
 
 ROOT = "NexposeReport"
 
@@ -66,8 +66,6 @@ _DEFINITION_FIELDS = (
     ("added", "Added to Nexpose"),
     ("modified", "Modified"),
 )
-
-_LISTS = {"UnorderedList": False, "OrderedList": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +141,7 @@ class NexposeParser:
                         sighted.add(sighting["id"].lower())
                         _write_line(sightings, sighting)
                 elif name == "node":
-                    yield _asset(element)
+                    yield node_asset(element)
                 elif name == "nodes":
                     parent = element.getparent()
                     nodes_done = nodes_done or (parent is not None and parent.getparent() is None)
@@ -198,10 +196,10 @@ def _sighting(test: etree._Element) -> dict[str, Any] | None:
         elif name == "node":
             node = ancestor
         ancestor = ancestor.getparent()
-    port = _port(endpoint, service) if endpoint is not None else None
+    port = endpoint_port(endpoint, service) if endpoint is not None else None
     return {
         "id": vuln_id,
-        "asset": _node_name(node) if node is not None else "",
+        "asset": node_name(node) if node is not None else "",
         "port": [port.number, port.protocol, port.service, port.version] if port else None,
         "status": status,
         "key": (test.get("key") or "").strip(),
@@ -271,16 +269,16 @@ def _definition(vuln: etree._Element) -> _Definition:
     solution = _section_text(vuln, "solution")
     raw_refs = [
         ((ref.get("source") or "").strip(), (ref.text or "").strip())
-        for ref in _children(vuln, "references", "reference")
+        for ref in children_of(vuln, "references", "reference")
     ]
     references = [_reference(source, value) for source, value in raw_refs]
-    exploits = [_exploit(e) for e in _children(vuln, "exploits", "exploit")]
+    exploits = [_exploit(e) for e in children_of(vuln, "exploits", "exploit")]
     references += [link for _title, link in exploits if link]
-    malware = [_text.clean(_all_text(m)) for m in _children(vuln, "malware", "name")]
+    malware = [_text.clean(all_text(m)) for m in children_of(vuln, "malware", "name")]
     fields = [("Nexpose Vulnerability ID", vuln_id), ("Nexpose Severity", severity)]
     fields.append(("Nexpose Severity Category", _category(severity)))
     fields += [(label, (vuln.get(attr) or "").strip()) for attr, label in _DEFINITION_FIELDS]
-    fields.append(("Exploits", "\n".join(title for title, _link in exploits if title)))
+    fields.append(("Exploits", "\n".join(title for title, _url in exploits if title)))
     fields.append(("Malware Kits", "\n".join(m for m in malware if m)))
     return _Definition(
         vuln_id=vuln_id,
@@ -297,7 +295,7 @@ def _definition(vuln: etree._Element) -> _Definition:
             solution,
         ),
         scores=_scores(vuln),
-        tags=_ids.unique((t.text or "") for t in _children(vuln, "tags", "tag")),
+        tags=_ids.unique((t.text or "") for t in children_of(vuln, "tags", "tag")),
         fields=tuple((label, value) for label, value in fields if value),
     )
 
@@ -309,16 +307,6 @@ def _reference(source: str, value: str) -> str:
     return f"{source}: {value}"
 
 
-def _children(parent: etree._Element, container: str, child: str) -> list[etree._Element]:
-    return [
-        c
-        for box in parent
-        if isinstance(box.tag, str) and local_name(box.tag) == container
-        for c in box
-        if isinstance(c.tag, str) and local_name(c.tag) == child
-    ]
-
-
 def _section_text(vuln: etree._Element, name: str) -> str:
     parts = [markup_text(c) for c in vuln if isinstance(c.tag, str) and local_name(c.tag) == name]
     return "\n\n".join(p for p in parts if p)
@@ -326,7 +314,7 @@ def _section_text(vuln: etree._Element, name: str) -> str:
 
 def _exploit(exploit: etree._Element) -> tuple[str, str]:
     """(label, link) of an ``<exploit>``: its title with source and skill level, and its URL."""
-    title = _text.clean(exploit.get("title") or _all_text(exploit))
+    title = _text.clean(exploit.get("title") or all_text(exploit))
     details = [exploit.get("type") or "", exploit.get("skillLevel") or ""]
     detail = ", ".join(d.strip() for d in details if d and d.strip())
     label = f"{title} ({detail})" if title and detail else title
@@ -353,152 +341,3 @@ def _scores(vuln: etree._Element) -> tuple[Score, ...]:
     vector = (vuln.get("cvssVector") or "").strip().strip("()")
     score = (vuln.get("cvssScore") or "").strip()
     return (Score(kind="CVSS2", vector=vector, score=score),) if vector or score else ()
-
-
-# --- assets --------------------------------------------------------------------------------
-
-
-def _node_name(node: etree._Element) -> str:
-    return (node.get("address") or "").strip() or next(iter(_names(node)), "")
-
-
-def _names(node: etree._Element) -> tuple[str, ...]:
-    return _ids.unique((n.text or "") for n in _children(node, "names", "name"))
-
-
-def _asset(node: etree._Element) -> ScanAsset:
-    address = (node.get("address") or "").strip()
-    names = _names(node)
-    oses = _children(node, "fingerprints", "os")
-    ports = [
-        _port(endpoint, _first(endpoint, "services", "service"))
-        for endpoint in _children(node, "endpoints", "endpoint")
-        if (endpoint.get("status") or "open") == "open"
-    ]
-    return ScanAsset(
-        name=_node_name(node),
-        ips=(address,) if address else (),
-        hostname=names[0].split(".", 1)[0] if names else "",
-        fqdn=next((n for n in names if "." in n and not _looks_like_ip(n)), ""),
-        mac=_mac(node.get("hardware-address") or ""),
-        operating_system=_fingerprint_text(_most_certain(oses)) if oses else "",
-        ports=tuple(dict.fromkeys(ports)),
-    )
-
-
-def _port(endpoint: etree._Element, service: etree._Element | None) -> Port:
-    version = ""
-    if service is not None:
-        prints = _children(service, "fingerprints", "fingerprint")
-        version = _fingerprint_text(_most_certain(prints)) if prints else ""
-    return Port(
-        number=(endpoint.get("port") or "").strip(),
-        protocol=(endpoint.get("protocol") or "tcp").strip().lower(),
-        service=(service.get("name") or "").strip() if service is not None else "",
-        version=version,
-    )
-
-
-def _first(parent: etree._Element, container: str, child: str) -> etree._Element | None:
-    found = _children(parent, container, child)
-    return found[0] if found else None
-
-
-def _most_certain(prints: list[etree._Element]) -> etree._Element:
-    def certainty(element: etree._Element) -> float:
-        try:
-            return float(element.get("certainty") or 0)
-        except ValueError:
-            return 0.0
-
-    return max(prints, key=certainty)
-
-
-def _fingerprint_text(print_: etree._Element) -> str:
-    """ "Ubuntu Linux 20.04" from vendor/family/product/version, without repeated words."""
-    vendor, product, version = ((print_.get(a) or "").strip() for a in ("vendor", "product", "version"))
-    product = product or (print_.get("family") or "").strip()
-    if vendor and product.lower().startswith(vendor.lower()):
-        vendor = ""
-    return " ".join(p for p in (vendor, product, version) if p)
-
-
-def _mac(raw: str) -> str:
-    raw = raw.strip()
-    if len(raw) == 12 and all(c in "0123456789abcdefABCDEF" for c in raw):
-        return ":".join(raw[i : i + 2] for i in range(0, 12, 2)).upper()
-    return raw
-
-
-def _looks_like_ip(text: str) -> bool:
-    return all(part.isdigit() for part in text.split("."))
-
-
-# --- Nexpose's block markup ----------------------------------------------------------------
-
-
-def markup_text(element: etree._Element) -> str:
-    """Plain text of Nexpose's ContainerBlockElement/Paragraph/UnorderedList/URLLink markup.
-
-    Paragraphs are separated by blank lines, list items become "- " or "1. " lines, URL links
-    keep their address, and ``preformat="true"`` paragraphs keep their line layout.
-    """
-    return "\n\n".join(_blocks(element))
-
-
-def _blocks(element: etree._Element) -> list[str]:
-    blocks: list[str] = []
-    inline: list[str] = [element.text or ""]
-
-    def flush() -> None:
-        text = " ".join("".join(inline).split())
-        if text:
-            blocks.append(text)
-        inline.clear()
-
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue
-        name = local_name(child.tag)
-        if name == "URLLink":
-            inline.append(f" {_link(child)} ")
-        elif name == "Paragraph" and child.get("preformat") == "true":
-            flush()
-            text = _text.clean(textwrap.dedent(_all_text(child)))
-            if text:
-                blocks.append(text)
-        elif name in _LISTS:
-            flush()
-            items = _list_text(child, ordered=_LISTS[name])
-            if items:
-                blocks.append(items)
-        else:
-            flush()
-            blocks.extend(_blocks(child))
-        inline.append(child.tail or "")
-    flush()
-    return blocks
-
-
-def _all_text(element: etree._Element) -> str:
-    return "".join(str(t) for t in element.itertext())
-
-
-def _link(link: etree._Element) -> str:
-    url = (link.get("LinkURL") or "").strip()
-    title = " ".join((link.get("LinkTitle") or _all_text(link)).split())
-    if title and url and title != url:
-        return f"{title} ({url})"
-    return url or title
-
-
-def _list_text(element: etree._Element, *, ordered: bool) -> str:
-    lines = []
-    items = [c for c in element if isinstance(c.tag, str) and local_name(c.tag) == "ListItem"]
-    for number, item in enumerate(items, start=1):
-        text = "\n".join(_blocks(item))
-        if not text:
-            continue
-        marker = f"{number}. " if ordered else "- "
-        lines.append(marker + text.replace("\n", "\n" + " " * len(marker)))
-    return "\n".join(lines)
