@@ -5,14 +5,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from scanlift.parsers.base import InvalidFile
 
-# Scanner CSVs carry whole plugin outputs in one cell; the stdlib default of 128 KiB is too small.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+#: The longest line (and so the longest cell) read. Scanner CSVs carry whole plugin outputs in one
+#: cell, so the stdlib's 128 KiB is too small; a line of hundreds of megabytes is an attack.
+MAX_LINE_CHARS = 16 * 1024 * 1024
+csv.field_size_limit(MAX_LINE_CHARS)
 
 _DELIMITERS = (",", ";", "\t", "|")
 
@@ -53,14 +54,16 @@ def iter_rows(
     """
     text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
     try:
-        first = text.readline() if header_line is None else header_line.decode(encoding)
+        first = text.readline(MAX_HEADER_BYTES) if header_line is None else header_line.decode(encoding)
+        if len(first) >= MAX_HEADER_BYTES and not first.endswith("\n"):
+            raise InvalidFile(source, f"the header row is longer than {MAX_HEADER_BYTES} characters")
         if first.startswith("\ufeff"):
             first = first[1:]
         if not first.strip():
             raise InvalidFile(source, "the CSV file has no header row")
         delimiter = sniff_delimiter(first.splitlines()[0])
         header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
-        for line_no, row in enumerate(csv.reader(text, delimiter=delimiter), start=2):
+        for line_no, row in enumerate(csv.reader(_bounded_lines(text, source), delimiter=delimiter), start=2):
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
@@ -72,6 +75,15 @@ def iter_rows(
         raise InvalidFile(source, f"malformed CSV ({exc})") from None
     finally:
         text.detach()
+
+
+def _bounded_lines(text: io.TextIOWrapper, source: str) -> Iterator[str]:
+    """The text's lines, each read with a bound: a single line of hundreds of megabytes is refused
+    before it is held in memory (a quoted cell may still span several lines, each bounded)."""
+    while line := text.readline(MAX_LINE_CHARS):
+        if len(line) >= MAX_LINE_CHARS and not line.endswith("\n"):
+            raise InvalidFile(source, f"a line is longer than {MAX_LINE_CHARS} characters")
+        yield line
 
 
 def strip_bom(head: bytes) -> bytes:

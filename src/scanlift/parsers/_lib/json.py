@@ -21,8 +21,9 @@ MAX_DEPTH = 256
 #: ijson's C backend crashes the process when it converts an exact integer.
 MAX_NUMBER_DIGITS = 4000
 #: The longest stretch of a document without a quote character: it bounds every string value
-#: (and any run of whitespace, digits or brackets) without parsing.
-MAX_VALUE_BYTES = 16 * 1024 * 1024
+#: (and any run of whitespace, digits or brackets) without parsing. yajl copies a string that
+#: spans reads once per read, so a value's cost grows with its square: 8 MiB costs 2.5 s.
+MAX_VALUE_BYTES = 8 * 1024 * 1024
 #: ijson's C backend turns each read into all of its events before yielding the first, and each
 #: event carries its path: a read of deeply nested arrays costs the square of its size (64 KiB of
 #: "[" took 10 GB). 4 KiB reads bound that to tens of megabytes, before the depth check stops it.
