@@ -33,12 +33,11 @@ detached copy of itself before it is freed, and its top-level item still sees it
 from __future__ import annotations
 
 import copy
-import json
-import tempfile
 from collections.abc import Iterator
-from typing import IO, ClassVar
+from typing import ClassVar
 
 from scanlift.parsers._lib.sniff import xml_root
+from scanlift.parsers._lib.spool import JsonLinesSpool
 from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import (
     InvalidFile,
@@ -74,8 +73,7 @@ class HclAppScanParser:
         groups = Groups()
         #: Asset name -> its ports (web hosts) or None (application / source file of SAST issues).
         assets: dict[str, dict[str, Port] | None] = {}
-        spool: IO[str] | None = None
-        try:
+        with JsonLinesSpool() as waiting:  # issues that name groups the file defines later
             for element in iter_elements(
                 stream, source=SOURCE, roots=(ROOT,), tags=("item", "application-name"), head=upload.head
             ):
@@ -99,17 +97,10 @@ class HclAppScanParser:
                     if groups.resolves(raw):
                         yield sighting(raw, groups, assets)
                     else:
-                        if spool is None:
-                            spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
-                        spool.write(json.dumps(raw) + "\n")
+                        waiting.append(raw)
                 else:
                     groups.add(group, element)
-            if spool is not None:
-                spool.seek(0)
-                for line in spool:
-                    yield sighting(json.loads(line), groups, assets)
-        finally:
-            if spool is not None:
-                spool.close()
+            for raw in waiting:
+                yield sighting(raw, groups, assets)
         for name, ports in assets.items():
             yield asset_record(name, ports)

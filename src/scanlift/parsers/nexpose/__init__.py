@@ -30,18 +30,16 @@ Informational severity, with a "Nexpose Definition: missing from the file" field
 
 from __future__ import annotations
 
-import json
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
 from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.sniff import xml_root
+from scanlift.parsers._lib.spool import JsonLinesSpool
 from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import (
     Evidence,
@@ -118,18 +116,16 @@ class NexposeParser:
     label: ClassVar[str] = "Nexpose"
 
     def sniff(self, head: Sniff) -> bool:
-        root = xml_root(head.head)
-        return root is not None and root.name == ROOT
+        return head.root_name == ROOT
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        stream = upload.stream
         sighted: set[str] = set()
         definitions: dict[str, _Definition] = {}
         nodes_done = False
-        with tempfile.TemporaryFile() as sightings, tempfile.TemporaryFile() as early:
-            spooled_early = False
+        with JsonLinesSpool() as sightings, JsonLinesSpool() as early:
             for element in iter_elements(
-                stream,
+                upload.stream,
+                head=upload.head,
                 source=self.source,
                 roots=(ROOT,),
                 tags=("test", "node", "nodes", "vulnerability"),
@@ -139,7 +135,7 @@ class NexposeParser:
                     sighting = _sighting(element)
                     if sighting is not None:
                         sighted.add(sighting["id"].lower())
-                        _write_line(sightings, sighting)
+                        sightings.append(sighting)
                 elif name == "node":
                     yield node_asset(element)
                 elif name == "nodes":
@@ -151,25 +147,16 @@ class NexposeParser:
                         if key not in definitions:
                             definitions[key] = _definition(element)
                     elif not nodes_done:
-                        _write_line(early, _definition(element).to_json())
-                        spooled_early = True
-            if spooled_early and not sighted <= definitions.keys():
+                        early.append(_definition(element).to_json())
+            if early.count and not sighted <= definitions.keys():
                 definitions.update(_early_definitions(early, sighted - definitions.keys()))
-            sightings.seek(0)
-            for line in sightings:
-                sighting = json.loads(line)
+            for sighting in sightings:
                 yield _finding(sighting, definitions.get(sighting["id"].lower()))
 
 
-def _write_line(spool: IO[bytes], data: dict[str, Any]) -> None:
-    spool.write(json.dumps(data, separators=(",", ":")).encode("ascii") + b"\n")
-
-
-def _early_definitions(spool: IO[bytes], wanted: set[str]) -> dict[str, _Definition]:
+def _early_definitions(spool: JsonLinesSpool, wanted: set[str]) -> dict[str, _Definition]:
     found: dict[str, _Definition] = {}
-    spool.seek(0)
-    for line in spool:
-        data = json.loads(line)
+    for data in spool:
         key = str(data["vuln_id"]).lower()
         if key in wanted and key not in found:
             found[key] = _Definition.from_json(data)
