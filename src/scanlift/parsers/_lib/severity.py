@@ -105,3 +105,25 @@ def from_bands(
 def from_cvss(score: str | float | None) -> Severity | None:
     """CVSS v3/v4 qualitative rating of a base score; None when the score is missing or invalid."""
     return from_bands(score, CVSS_BANDS)
+
+
+#: PlexTrac's own names (CSV template, PTRAC), matched exactly, case aside.
+PLEXTRAC_NAMES: Mapping[str, Severity] = {level.value.lower(): level for level in Severity}
+
+#: PlexTrac's numeric ``sev`` in PTRAC files: 0 is Critical, down to 4 Informational.
+PLEXTRAC_SEV_INDEX: Mapping[str, Severity] = {
+    "0": Severity.CRITICAL,
+    "1": Severity.HIGH,
+    "2": Severity.MEDIUM,
+    "3": Severity.LOW,
+    "4": Severity.INFORMATIONAL,
+}
+
+#: Pentera's 0-10 score in Pentera's own buckets (0 Informational, then steps of 2.5).
+PENTERA_BANDS: Sequence[tuple[float, Severity]] = (
+    (7.5, Severity.CRITICAL),
+    (5.0, Severity.HIGH),
+    (2.5, Severity.MEDIUM),
+    (math.ulp(0.0), Severity.LOW),
+    (0.0, Severity.INFORMATIONAL),
+)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import ClassVar
 
 from scanlift.parsers._lib import ids as _ids
+from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.csv import header_of, iter_rows
 from scanlift.parsers.base import InvalidFile, ScanFinding, ScanRecord, Severity, Sniff, Upload
@@ -45,7 +46,6 @@ REQUIRED_COLUMNS = ("title", "severity", "description")
 #: Columns only PlexTrac's template has; sniffing wants one of them beside the required three.
 _DISTINCTIVE_COLUMNS = frozenset({"recommendations", "affected_assets", "cvss_temporal"})
 
-_SEVERITIES: Mapping[str, Severity] = {level.value.lower(): level for level in Severity}
 _STATUSES: Mapping[str, str] = {"open": "Open", "closed": "Closed", "in process": "In Process"}
 _CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 _REFERENCE_SPLIT_RE = re.compile(r"\s*\n\s*|,\s+(?=[a-z][a-z0-9+.-]*://)", re.IGNORECASE)
@@ -115,7 +115,7 @@ def _sightings(columns: _Columns, row: dict[str, str], row_number: int) -> Itera
     finding = ScanFinding(
         flaw_id=_ids.title_flaw_id(title),
         title=title,
-        severity=_severity(columns.get(row, "severity"), where),
+        severity=_severity_level(columns.get(row, "severity"), where),
         description=description,
         recommendations=_text.clean(columns.get(row, "recommendations")),
         references=_ids.unique(_REFERENCE_SPLIT_RE.split(columns.get(row, "references"))),
@@ -132,10 +132,10 @@ def _sightings(columns: _Columns, row: dict[str, str], row_number: int) -> Itera
         yield dataclasses.replace(finding, asset=asset)
 
 
-def _severity(value: str, where: str) -> Severity:
+def _severity_level(value: str, where: str) -> Severity:
     if not value:
         return Severity.INFORMATIONAL
-    level = _SEVERITIES.get(value.lower())
+    level = _severity.from_scale(value.lower(), _severity.PLEXTRAC_NAMES)
     if level is None:
         allowed = ", ".join(level.value for level in Severity)
         raise InvalidFile(OfflineCsvParser.source, f"{where}: severity {value!r} is not one of {allowed}")

@@ -260,17 +260,7 @@ def _severity_of(value: Any) -> Severity | None:
         score = float(value)
     else:
         return None
-    if not 0.0 <= score <= 10.0:
-        return None
-    if score == 0.0:
-        return Severity.INFORMATIONAL
-    if score < 2.5:
-        return Severity.LOW
-    if score < 5.0:
-        return Severity.MEDIUM
-    if score < 7.5:
-        return Severity.HIGH
-    return Severity.CRITICAL
+    return _severity.from_bands(score, _severity.PENTERA_BANDS)
 
 
 def _record_lines(item: dict[str, Any]) -> list[str]:

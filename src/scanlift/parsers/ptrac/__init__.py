@@ -60,7 +60,6 @@ _FLAW_PREFIX = "flaws_array.item"
 _ASSETS_PREFIX = "summary.ReportAssets"
 
 #: PTRAC ``sev``: the index of the severity in PlexTrac's list, most severe first.
-_SEV_INDEX = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFORMATIONAL)
 
 #: ``risk_score`` keys -> Score kind.
 _RISK_SCORE_KINDS = {
@@ -216,9 +215,8 @@ def _severity_of(flaw: dict[str, Any], where: str) -> Severity:
             raise InvalidFile(SOURCE, f"{where}: severity {label!r} is not one of {allowed}")
         return level
     sev = flaw.get("sev")
-    if isinstance(sev, int) and not isinstance(sev, bool) and 0 <= sev < len(_SEV_INDEX):
-        return _SEV_INDEX[sev]
-    return Severity.INFORMATIONAL
+    by_index = _severity.from_scale(str(sev), _severity.PLEXTRAC_SEV_INDEX) if isinstance(sev, int) else None
+    return by_index if by_index is not None and not isinstance(sev, bool) else Severity.INFORMATIONAL
 
 
 def _cves(entries: Any) -> tuple[str, ...]:
