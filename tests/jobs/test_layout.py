@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import scanlift.jobs
+from tests.support.imports import imported_names
 
 JOBS = Path(scanlift.jobs.__file__).parent
 #: Modules that belong to the HTTP API: routes, request handling and the services behind them.
@@ -20,17 +20,6 @@ API_MODULES = (
 API_SUFFIXES = (".routes", ".service", ".views", ".schemas")
 
 
-def _imports(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
-
-
 def _is_api(name: str) -> bool:
     if not name.startswith("scanlift."):
         return False
@@ -41,7 +30,7 @@ def _is_api(name: str) -> bool:
 
 def test_no_worker_module_imports_an_api_module() -> None:
     offenders = {
-        f"{path.name}: {name}" for path in sorted(JOBS.glob("*.py")) for name in _imports(path) if _is_api(name)
+        f"{path.name}: {name}" for path in sorted(JOBS.glob("*.py")) for name in imported_names(path) if _is_api(name)
     }
     assert offenders == set()
 

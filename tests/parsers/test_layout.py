@@ -7,12 +7,12 @@ drifts back into a flat folder where a newcomer cannot tell an entry point from 
 
 from __future__ import annotations
 
-import ast
 import pkgutil
 from pathlib import Path
 
 import scanlift.parsers
 from scanlift.parsers.registry import ALIASES, PARSERS, PLEXTRAC_SOURCES
+from tests.support.imports import imported_names
 
 ROOT = Path(scanlift.parsers.__file__).parent
 INFRASTRUCTURE = {"base", "registry", "detect", "runner", "bounds"}
@@ -22,19 +22,6 @@ def _top_level() -> tuple[set[str], set[str]]:
     modules = {m.name for m in pkgutil.iter_modules([str(ROOT)]) if not m.ispkg}
     packages = {m.name for m in pkgutil.iter_modules([str(ROOT)]) if m.ispkg}
     return modules, packages
-
-
-def _imported_names(path: Path) -> set[str]:
-    """Every dotted module name an ``import`` or ``from … import`` in the file names, with the
-    imported names appended (``from a.b import c`` gives ``a.b`` and ``a.b.c``)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
 
 
 def test_the_top_level_holds_only_infrastructure() -> None:
@@ -67,7 +54,7 @@ def test_every_sub_format_module_is_used_by_its_source_package() -> None:
         siblings = sorted(package.glob("*.py"))
         imported: set[str] = set()
         for path in siblings:
-            imported |= _imported_names(path)
+            imported |= imported_names(path)
         for path in siblings:
             if path.name != "__init__.py":
                 assert f"scanlift.parsers.{source}.{path.stem}" in imported, f"{source}/{path.name} is never imported"
@@ -78,7 +65,7 @@ def test_helpers_are_used_by_more_than_one_source_or_by_the_infrastructure() -> 
     users: dict[str, set[str]] = {}
     for path in ROOT.rglob("*.py"):
         owner = path.relative_to(ROOT).parts[0].removesuffix(".py")
-        for name in _imported_names(path):
+        for name in imported_names(path):
             if name.startswith("scanlift.parsers._lib."):
                 helper = name.split(".")[3]
                 users.setdefault(helper, set()).add(owner)
@@ -94,7 +81,7 @@ def test_no_parser_reads_the_head_again() -> None:
         relative = path.relative_to(ROOT)
         if relative.parts[0] in {"_lib", *(f"{m}.py" for m in INFRASTRUCTURE)}:
             continue
-        names = _imported_names(path)
+        names = imported_names(path)
         assert not {n for n in names if n.endswith((".read_head", ".replay"))}, f"{relative} re-reads the head"
 
 
@@ -104,4 +91,4 @@ def test_only_the_shared_json_module_drives_ijson() -> None:
     for path in ROOT.rglob("*.py"):
         relative = path.relative_to(ROOT)
         if relative != Path("_lib/json.py"):
-            assert not {n for n in _imported_names(path) if n.split(".")[0] == "ijson"}, f"{relative} imports ijson"
+            assert not {n for n in imported_names(path) if n.split(".")[0] == "ijson"}, f"{relative} imports ijson"
