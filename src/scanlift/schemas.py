@@ -29,9 +29,11 @@ class ErrorBody(BaseModel):
 _ERROR_DESCRIPTIONS = {
     400: "Invalid request: a parameter or the body is malformed, or names something unusable.",
     401: "The Authorization header is missing, or its token is invalid or expired.",
-    403: "Refused: the upload URL's signature is wrong or expired, or the key belongs to another tenant.",
+    403: "Refused: the upload URL's signature is wrong or expired, the key was issued to someone else, "
+    "or the upload was imported already and can no longer be replaced.",
     404: "Not found, or not visible to the caller's tenant.",
-    413: "The file is over the upload size limit.",
+    409: "Conflict: the upload key was imported already (each key is imported once).",
+    413: "The request body or file is over its size limit.",
     429: "Too many failed logins for this user name; retry after the Retry-After header's seconds.",
     503: "The database or object store is unavailable; retry after the Retry-After header's seconds.",
 }

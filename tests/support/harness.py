@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from scanlift.auth.models import User
 from scanlift.clients.models import Client, Report
@@ -49,7 +50,8 @@ class Harness:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         with self.runtime.db.session() as session:
-            session.add(UploadKey(key=key, tenant_id=0, user_id=self.user.id, file_name=name, expires_at=utcnow()))
+            expires = utcnow() + timedelta(hours=1)
+            session.add(UploadKey(key=key, tenant_id=0, user_id=self.user.id, file_name=name, expires_at=expires))
         return key
 
     def queue(self, content: bytes, source: str = "nessus", tags: ImportTags | None = None) -> str:

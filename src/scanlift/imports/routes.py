@@ -33,7 +33,7 @@ router = APIRouter(tags=["imports"])
 
 @router.post(
     "/api/v2/client/{client_id}/report/{report_id}/preuploaded-import/{source}",
-    responses=error_responses(400, 403, 404, *AUTHENTICATED),
+    responses=error_responses(400, 403, 404, 409, *AUTHENTICATED),
 )
 def preuploaded_import(
     client_id: PathId,
@@ -82,7 +82,7 @@ def my_import(operation_id: PathText, user: CurrentUser, session: SessionDep) ->
 
 @router.post(
     "/api/v2/client/{client_id}/assets/import/{source}",
-    responses=error_responses(400, 403, 404, 413, *AUTHENTICATED),
+    responses=error_responses(400, 403, 404, 409, 413, *AUTHENTICATED),
     openapi_extra=ASSET_IMPORT_BODY,
 )
 async def import_assets(

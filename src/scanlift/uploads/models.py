@@ -19,3 +19,5 @@ class UploadKey(Base):
     file_name: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    #: When an import took the key; a key is imported once, and its object is then immutable.
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

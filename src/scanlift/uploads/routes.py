@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Query, Request, Response
 
 from scanlift.deps import CurrentUser, RuntimeDep, SessionDep
 from scanlift.errors import Forbidden, NotFound, PayloadTooLarge
 from scanlift.schemas import AUTHENTICATED, error_responses
-from scanlift.uploads import signing
+from scanlift.uploads import service, signing
 from scanlift.uploads.schemas import RAW_UPLOAD_BODY, STORED_RESPONSE, PresignRequest, PresignResponse
-from scanlift.uploads.service import issue_key
 from scanlift.uploads.storage.local import LocalObjectStore
 
 router = APIRouter(tags=["uploads"])
@@ -21,7 +21,7 @@ router = APIRouter(tags=["uploads"])
 def presigned_url(body: PresignRequest, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> PresignResponse:
     """Reserve an object key for the caller and return a URL that accepts one PUT of the file."""
     ttl = runtime.settings.presign_ttl_seconds
-    record = issue_key(session, user, body.name, ttl_seconds=ttl)
+    record = service.issue_key(session, user, body.name, ttl_seconds=ttl)
     session.commit()
     return PresignResponse(key=record.key, url=runtime.storage.presign_put(record.key, expires_in=ttl))
 
@@ -49,6 +49,8 @@ async def upload(
     refusal = store.verify_put(key, expires, signature)
     if refusal:
         raise Forbidden(refusal)
+    if await anyio.to_thread.run_sync(service.was_imported, runtime.db, key):
+        raise Forbidden("this upload was imported already; its file can no longer be replaced")
     limit = runtime.settings.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
