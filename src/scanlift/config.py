@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     #: How long finished jobs stay listed by /api/v2/my-imports (PlexTrac keeps them one hour).
     job_retention_seconds: int = Field(default=60 * 60, gt=0)
     login_failures_per_minute: int = Field(default=10, gt=0)
+    #: Failed logins from one client address per minute, whatever the user names, before 429.
+    login_failures_per_address_per_minute: int = Field(default=30, gt=0)
+    #: Proxies whose ``X-Forwarded-For`` is believed (addresses or networks, e.g. ``10.0.0.0/8``).
+    #: Empty: the connecting address is the client's, and the header is ignored.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     #: Worker processes started by ``scanlift serve`` and ``scanlift worker``; 0 means one per core.
     worker_concurrency: int = Field(default=0, ge=0)

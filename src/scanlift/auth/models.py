@@ -30,11 +30,17 @@ class User(Base):
 
 
 class LoginFailure(Base):
-    """One failed login; counted per user name over a sliding minute to throttle guessing."""
+    """One failed login; counted per user name and per client address over a sliding minute, to
+    throttle both guessing one account's password and spraying many accounts from one address."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(320))
+    #: The client's address (behind a trusted proxy, the one it forwarded); None when unknown.
+    address: Mapped[str | None] = mapped_column(String(64), default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)

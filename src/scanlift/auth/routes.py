@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 
+from scanlift.auth.addresses import client_address
 from scanlift.auth.models import User
 from scanlift.auth.schemas import Credentials, TokenResponse
 from scanlift.auth.security import TokenClaims, issue_token
@@ -27,13 +28,16 @@ def _token_response(user: User, runtime: Runtime) -> TokenResponse:
 
 
 @router.post("/api/v1/authenticate", response_model=TokenResponse, responses=error_responses(400, 401, 429, 503))
-def login(credentials: Credentials, runtime: RuntimeDep) -> TokenResponse:
+def login(credentials: Credentials, request: Request, runtime: RuntimeDep) -> TokenResponse:
     """Exchange a user name (email) and password for a JWT."""
+    settings = runtime.settings
     user = authenticate(
         runtime.db,
         credentials.username,
         credentials.password,
-        max_failures_per_minute=runtime.settings.login_failures_per_minute,
+        max_failures_per_minute=settings.login_failures_per_minute,
+        address=client_address(request, settings.trusted_proxies),
+        max_failures_per_address=settings.login_failures_per_address_per_minute,
     )
     return _token_response(user, runtime)
 

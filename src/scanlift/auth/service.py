@@ -19,8 +19,17 @@ DEFAULT_TENANT_ID = 0
 _THROTTLE_WINDOW = timedelta(minutes=1)
 
 
-def authenticate(db: Database, username: str, password: str, *, max_failures_per_minute: int) -> User:
-    """The user for these credentials. Failures are recorded and throttled per user name.
+def authenticate(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    max_failures_per_minute: int,
+    address: str | None = None,
+    max_failures_per_address: int | None = None,
+) -> User:
+    """The user for these credentials. Failures are recorded and throttled per user name, and per
+    client address when one is given (so that spraying many names from one address is limited).
 
     A failure is committed in its own transaction, because the request itself ends in an error
     and its transaction rolls back.
@@ -33,13 +42,19 @@ def authenticate(db: Database, username: str, password: str, *, max_failures_per
         )
         if (recent_failures or 0) >= max_failures_per_minute:
             raise TooManyRequests("too many failed logins for this user; try again in a minute", retry_after=60)
+        if address is not None and max_failures_per_address is not None:
+            from_address = session.scalar(
+                select(func.count()).where(LoginFailure.address == address, LoginFailure.at >= window_start)
+            )
+            if (from_address or 0) >= max_failures_per_address:
+                raise TooManyRequests("too many failed logins from this address; try again in a minute", retry_after=60)
         user = session.scalar(select(User).where(User.email == username))
         if user is None:
             verify_password(DUMMY_HASH, password)
         elif verify_password(user.password_hash, password):
             return user
     with db.session() as session:
-        session.add(LoginFailure(username=username))
+        session.add(LoginFailure(username=username, address=address))
         session.execute(delete(LoginFailure).where(LoginFailure.at < window_start))
     raise Unauthorized("invalid username or password")
 
