@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from scanlift.parsers._lib.sniff import HEAD_BYTES
-from scanlift.parsers.base import InvalidFile, Port, Severity, Sniff
+from scanlift.parsers.base import InvalidFile, Port, ScanRecord, Severity, Sniff
 from scanlift.parsers.pentera import PenteraParser
 from tests.parsers.records import assets_of, findings_of, parse_file, run_parser, unseekable
 
@@ -206,6 +206,31 @@ def test_hosts_after_a_large_vulnerabilities_array_are_found() -> None:
     assert len(findings) == 600
     assert len({f.flaw_id for f in findings}) == 40
     assert {f.asset for f in findings} == {"10.9.9.9"}
+
+
+@pytest.mark.parametrize("bad_host", [False, True])
+def test_a_missing_key_past_the_head_is_reported_before_any_record(bad_host: bool) -> None:
+    hosts: list[Any] = [{"id": "h1", "ip": "10.9.9.9"}, *(["not a host"] if bad_host else [])]
+    data = json.dumps({"hosts": hosts, "meta": {"pad": "x" * HEAD_BYTES}}).encode()
+    records: list[ScanRecord] = []
+    with pytest.raises(InvalidFile, match=r"missing top-level key\(s\) vulnerabilities"):
+        records.extend(run_parser(PARSER, io.BytesIO(data)))
+    assert records == []
+
+
+def test_hosts_before_a_late_key_come_out_once_it_is_read() -> None:
+    hosts = [{"id": f"h{i}", "ip": f"10.0.0.{i}"} for i in range(3)]
+    data = json.dumps({"hosts": hosts, "meta": {"pad": "x" * HEAD_BYTES}, "vulnerabilities": []}).encode()
+    assert [a.name for a in assets_of(list(run_parser(PARSER, io.BytesIO(data))))] == [
+        "10.0.0.0",
+        "10.0.0.1",
+        "10.0.0.2",
+    ]
+    bad = json.dumps({"hosts": [hosts[0], 7], "meta": {"pad": "x" * HEAD_BYTES}, "vulnerabilities": []}).encode()
+    records: list[ScanRecord] = []
+    with pytest.raises(InvalidFile, match="hosts item 2 is a int"):
+        records.extend(run_parser(PARSER, io.BytesIO(bad)))
+    assert [r.name for r in assets_of(records)] == ["10.0.0.0"]
 
 
 def test_large_file_without_hosts_is_refused() -> None:

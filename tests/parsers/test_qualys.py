@@ -300,6 +300,34 @@ def test_qid_missing_from_the_glossary_still_yields_a_finding() -> None:
     assert by_qid["2"].evidence[0].code == "out"
 
 
+def _interleaved_report(hosts: int) -> bytes:
+    """Each host sights QIDs 30, 4, 100 and 4 again (with the host in the RESULT); the glossary comes last."""
+    sightings = "".join(
+        f"<VULN_INFO><QID>{qid}</QID><TYPE>Vuln</TYPE><RESULT>{n}:{i} {'x' * 200}</RESULT></VULN_INFO>"
+        for n in range(hosts)
+        for i, qid in enumerate((30, 4, 100, 4))
+    )
+    glossary = "".join(
+        f"<VULN_DETAILS><QID>{qid}</QID><TITLE>T{qid}</TITLE><SEVERITY>3</SEVERITY></VULN_DETAILS>" for qid in (4, 30)
+    )
+    return (
+        f"<?xml version='1.0'?><ASSET_DATA_REPORT><HOST_LIST><HOST><IP>10.0.0.1</IP><VULN_INFO_LIST>{sightings}"
+        f"</VULN_INFO_LIST></HOST></HOST_LIST><GLOSSARY><VULN_DETAILS_LIST>{glossary}</VULN_DETAILS_LIST>"
+        "</GLOSSARY></ASSET_DATA_REPORT>"
+    ).encode()
+
+
+@pytest.mark.parametrize("hosts", [3, 3000])  # joined in memory; joined through sorted runs on disk
+def test_asset_data_report_findings_come_qid_by_qid_in_file_order(hosts: int) -> None:
+    findings = _parse_bytes(_interleaved_report(hosts))
+    expected = sorted(
+        ((str(qid), f"{n}:{i}") for n in range(hosts) for i, qid in enumerate((30, 4, 100, 4))),
+        key=lambda pair: pair[0],  # QIDs in text order ("100" < "30" < "4"), stable within a QID
+    )
+    assert [(f.flaw_id, f.evidence[0].code.split()[0]) for f in findings] == expected
+    assert {f.flaw_id: f.title for f in findings} == {"4": "T4", "30": "T30", "100": "Qualys QID 100"}
+
+
 class _Tracked(io.BytesIO):
     """A stream that remembers how far it has been read."""
 

@@ -127,3 +127,10 @@ PENTERA_BANDS: Sequence[tuple[float, Severity]] = (
     (math.ulp(0.0), Severity.LOW),
     (0.0, Severity.INFORMATIONAL),
 )
+
+#: Veracode ``severity_desc`` words that are not common labels (as written, case and all);
+#: every other word reads as a label (``from_label``).
+VERACODE_SEVERITY_DESC: Mapping[str, Severity] = {
+    "Very High": Severity.CRITICAL,
+    "Very Low": Severity.INFORMATIONAL,
+}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import html
-import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, Literal
@@ -20,27 +19,25 @@ from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers.base import InvalidFile, Port, ScanAsset, ScanRecord, Upload
+from scanlift.parsers.base import InvalidFile, Port, ScanAsset, ScanRecord, Sniff, Upload
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _HREF_RE = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 
-def kind_of(head: bytes) -> Literal["xml", "json"] | None:
-    """Whether the first bytes look like XML or JSON (BOM and blanks skipped)."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "xml"
-    stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
-    if stripped.startswith((b"{", b"[")):
+def reader_kind(head: Sniff) -> Literal["xml", "json"] | None:
+    """Which reader the file goes to: the sniffed kind, and XML too for markup the sniff could not
+    read as XML (a UTF-16 byte-order mark, or a first ``<``), so that the XML reader says what is
+    wrong with it; None for anything else."""
+    if head.kind == "json":
         return "json"
-    if stripped.startswith(b"<"):
-        return "xml"
-    return None
+    markup = head.encoding.startswith("utf-16") or head.head.lstrip(codecs.BOM_UTF8).lstrip().startswith(b"<")
+    return "xml" if head.kind == "xml" or markup else None
 
 
 def neither_xml_nor_json(source: str, head: bytes) -> InvalidFile:
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
-    if not stripped:
+    if not stripped:  # a byte-order mark and blanks: the runner's emptiness check sees the mark
         return InvalidFile(source, "the file is empty")
     preview = stripped[:40].decode("utf-8", errors="replace")
     return InvalidFile(source, f"neither XML nor JSON: the file starts with {preview!r}")
@@ -54,14 +51,13 @@ def records_by_kind(
     json: Callable[[bytes, BinaryIO], Iterator[ScanRecord]],
 ) -> Iterator[ScanRecord]:
     """Hand the whole file to the XML or the JSON reader, chosen from the sniffed head."""
-    head = upload.head.head
-    kind = kind_of(head)
+    kind = reader_kind(upload.head)
     if kind == "json":
-        yield from json(head, upload.stream)
+        yield from json(upload.head.head, upload.stream)
     elif kind == "xml":
         yield from xml(upload)
     else:
-        raise neither_xml_nor_json(source, head)
+        raise neither_xml_nor_json(source, upload.head.head)
 
 
 def url_target(url: str, default_scheme: str = "http") -> tuple[str, Port | None]:
@@ -93,12 +89,7 @@ def web_port(number: str, ssl: bool | None) -> Port | None:
 
 def web_asset(host: str, ports: Iterable[Port] = ()) -> ScanAsset:
     """The asset for a scanned web host: named by host name (or IP), with its web ports."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        is_ip = False
-    else:
-        is_ip = True
+    is_ip = _ids.is_ip(host)
     return ScanAsset(
         name=host,
         ips=(host,) if is_ip else (),

@@ -8,7 +8,7 @@ script that may raise several differently named issues; both are kept as fields.
 ``StartURL`` + ``Affects``, with its ``Parameter``, ``Details`` and request as evidence. Severity
 words map 1:1 (info/informational -> Informational).
 
-Acunetix 360 JSON is the Invicti/Netsparker schema and is read by ``_invicti_json`` (identity =
+Acunetix 360 JSON is the Invicti/Netsparker schema and is read by ``invicti.json`` (identity =
 the vulnerability ``Type``).
 
 XML is streamed with ``iter_elements``: the scan's ``StartURL``/``Crawler``/``Os``/``WebServer``
@@ -28,11 +28,9 @@ from lxml import etree
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.sniff import xml_root
 from scanlift.parsers._lib.webscan import (
     child_text,
     cwe_numbers,
-    kind_of,
     records_by_kind,
     score_kind,
     url_target,
@@ -88,13 +86,9 @@ class AcunetixParser:
     label: ClassVar[str] = "Acunetix"
 
     def sniff(self, head: Sniff) -> bool:
-        kind = kind_of(head.head)
-        if kind == "xml":
-            root = xml_root(head.head)
-            return root is not None and root.name == ROOT and b"<Scan" in head.head
-        if kind == "json":
+        if head.kind == "json":
             return _invicti_json.claims(head.head, "acunetix")
-        return False
+        return head.root_name == ROOT and b"<Scan" in head.head
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
         yield from records_by_kind(

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import BinaryIO
 
 from lxml import etree
 
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.xml import iter_elements
-from scanlift.parsers.base import Evidence, InvalidFile, ScanRecord
+from scanlift.parsers.base import Evidence, InvalidFile, ScanRecord, Upload
 from scanlift.parsers.burp.common import AssetTracker, BurpIssue, parse_origin, records, require_title
 
 SOURCE = "burp"
@@ -44,10 +43,13 @@ def is_dastardly(name: str | None) -> bool:
     return MARKER in (name or "").lower()
 
 
-def parse(stream: BinaryIO) -> Iterator[ScanRecord]:
+def parse(upload: Upload) -> Iterator[ScanRecord]:
     assets = AssetTracker()
     checked = False
-    for case in iter_elements(stream, source=SOURCE, roots=ROOTS, tags=("testcase",), discard=("testsuite",)):
+    cases = iter_elements(
+        upload.stream, head=upload.head, source=SOURCE, roots=ROOTS, tags=("testcase",), discard=("testsuite",)
+    )
+    for case in cases:
         if not checked:
             root_name = case.getroottree().getroot().get("name")
             if not is_dastardly(root_name):

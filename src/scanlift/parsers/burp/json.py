@@ -28,13 +28,12 @@ from scanlift.parsers.burp.common import (
     AssetTracker,
     BurpIssue,
     classifications_text,
-    decode_http,
-    pair_evidence,
     records,
     references_from_html,
     require_title,
     text_evidence,
 )
+from scanlift.parsers.burp.messages import decode_http, pair_evidence
 
 SOURCE = "burp"
 API_KEY = "issue_events"

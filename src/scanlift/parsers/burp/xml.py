@@ -4,31 +4,28 @@ One sighting per ``<issue>``. The inline DTD (ELEMENT/ATTLIST declarations, no e
 accepted by ``iter_elements`` and never loaded, so the DTD default ``base64="false"`` is honoured
 by treating a missing attribute as false. ``<request>``/``<response>`` with ``base64="true"`` are
 decoded; a binary body is replaced by a one-line note. Collaborator, infiltrator and static or
-dynamic analysis records become evidence too. Field mapping: see ``burp_common``.
+dynamic analysis records become evidence too. Field mapping: see ``burp.common``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
 
 from lxml import etree
 
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.xml import iter_elements, local_name
-from scanlift.parsers.base import Evidence, ScanRecord
+from scanlift.parsers.base import Evidence, ScanRecord, Upload
 from scanlift.parsers.burp.common import (
     AssetTracker,
     BurpIssue,
     classifications_text,
-    decode_base64_http,
-    decode_http,
-    pair_evidence,
     records,
     references_from_html,
     require_title,
     text_evidence,
 )
+from scanlift.parsers.burp.messages import decode_base64_http, decode_http, pair_evidence
 
 SOURCE = "burp"
 ROOT = "issues"
@@ -42,9 +39,10 @@ _RECORD_ELEMENTS = (
 )
 
 
-def parse(stream: BinaryIO) -> Iterator[ScanRecord]:
+def parse(upload: Upload) -> Iterator[ScanRecord]:
     assets = AssetTracker()
-    for number, element in enumerate(iter_elements(stream, source=SOURCE, roots=(ROOT,), tags=("issue",)), start=1):
+    elements = iter_elements(upload.stream, head=upload.head, source=SOURCE, roots=(ROOT,), tags=("issue",))
+    for number, element in enumerate(elements, start=1):
         yield from records(_issue(element, number), assets)
 
 

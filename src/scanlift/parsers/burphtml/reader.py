@@ -8,14 +8,12 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.xml import release
 from scanlift.parsers.base import Evidence, ScanRecord
 from scanlift.parsers.burp.common import (
     AssetTracker,
     BurpIssue,
     classifications_text,
-    pair_evidence,
     records,
     references_from_html,
     require_title,
@@ -30,30 +28,13 @@ from scanlift.parsers.burphtml.elements import (
     message_text,
     section_name,
 )
+from scanlift.parsers.burphtml.sections import SECTIONS, TYPE_SECTIONS, Exchanges, apply_section
 
 _KB_TYPE_RE = re.compile(r"/issues/details/([0-9a-fA-F]{8})_")
 
 _NUMBER_PREFIX_RE = re.compile(r"^\d+(?:\.\d+)*\.\s*")
 
 _ISSUE_COUNT_RE = re.compile(r"\s*\[\d+\]$")
-
-_EXCHANGE_RE = re.compile(r"^(request|response)\s*(\d*)$", re.IGNORECASE)
-
-#: Section titles (lower case, without a trailing colon) and the issue attribute they fill.
-_SECTIONS = {
-    "issue detail": "detail",
-    "issue background": "background",
-    "issue description": "background",
-    "issue remediation": "remediation_background",
-    "remediation background": "remediation_background",
-    "remediation detail": "remediation_detail",
-    "references": "references",
-    "vulnerability classifications": "classifications",
-}
-
-#: Sections that belong to the issue type in the Professional layout (shared by its instances).
-_TYPE_SECTIONS = frozenset({"background", "remediation_background", "references", "classifications"})
-
 
 # --- layouts --------------------------------------------------------------------------------
 
@@ -65,26 +46,6 @@ class _Row:
     site: str
     type_name: str
     path: str
-
-
-@dataclass(slots=True)
-class _Exchanges:
-    """Request/response blocks of one instance, paired by their number ("Request 2")."""
-
-    pairs: dict[int, list[str]] = field(default_factory=dict)
-
-    def add(self, heading: str, text: str) -> bool:
-        match = _EXCHANGE_RE.match(heading)
-        if not match:
-            return False
-        number = int(match.group(2) or 1)
-        pair = self.pairs.setdefault(number, ["", ""])
-        pair[0 if match.group(1).lower() == "request" else 1] = text
-        return True
-
-    def evidence(self) -> list[Evidence]:
-        found = (pair_evidence(n, req, resp) for n, (req, resp) in sorted(self.pairs.items()))
-        return [e for e in found if e is not None]
 
 
 @dataclass(slots=True)
@@ -100,7 +61,7 @@ class _ProInstance:
     heading_text: str = ""
     summary: dict[str, str] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
-    exchanges: _Exchanges = field(default_factory=_Exchanges)
+    exchanges: Exchanges = field(default_factory=Exchanges)
     extra: list[Evidence] = field(default_factory=list)
 
 
@@ -202,7 +163,7 @@ class IssueReader:
         )
         if row is None:
             issue.fields.append(("Burp Severity", "not listed in the report's summary tables"))
-        exchanges = _Exchanges()
+        exchanges = Exchanges()
         for heading in container.iter("h3"):
             name = section_name(content_of(heading))
             body = heading.getnext()
@@ -210,7 +171,7 @@ class IssueReader:
                 continue
             if exchanges.add(name, message_text(body)):
                 continue
-            _apply_section(issue, name, body)
+            apply_section(issue, name, body)
         issue.evidence[:0] = exchanges.evidence()
         yield from records(issue, self.assets)
 
@@ -249,12 +210,12 @@ class IssueReader:
 
     def _pro_text(self, element: etree._Element, instance: _ProInstance) -> None:
         assert self.pro_type is not None
-        key = _SECTIONS.get(self.heading.lower())
+        key = SECTIONS.get(self.heading.lower())
         if key == "references":
             self.pro_type.references = references_from_html(inner_html(element))
         elif key == "classifications":
             self.pro_type.texts[key] = classifications_text(inner_html(element))
-        elif key in _TYPE_SECTIONS:
+        elif key in TYPE_SECTIONS:
             self.pro_type.texts[key] = block_text(element)
         elif key is not None:
             instance.texts[key] = block_text(element)
@@ -297,32 +258,3 @@ def _in_issue_table(row: etree._Element) -> bool:
     if parent is not None and parent.tag in ("tbody", "thead"):
         parent = parent.getparent()
     return parent is not None and parent.tag == "table" and "issue-table" in classes_of(parent)
-
-
-def _apply_section(issue: BurpIssue, name: str, body: etree._Element) -> None:
-    """Put one titled section of an Enterprise issue where it belongs."""
-    key = _SECTIONS.get(name.lower())
-    if key == "references":
-        issue.references = references_from_html(inner_html(body))
-    elif key == "classifications":
-        issue.classifications = classifications_text(inner_html(body))
-    elif key is not None:
-        current = getattr(issue, key)
-        setattr(issue, key, _text.join_paragraphs(current, block_text(body)))
-    elif name.lower() == "issue origin":
-        issue.fields.append(("Issue Origin", block_text(body)))
-    else:
-        text = block_text(body) if not body.findall(".//pre") else _pre_text(body)
-        if text:
-            issue.evidence.append(Evidence(caption=name, code=text))
-
-
-def _pre_text(body: etree._Element) -> str:
-    """A section with ``<pre>`` blocks (dynamic analysis): prose collapsed, code kept verbatim."""
-    lines: list[str] = []
-    for element in body.iter("p", "pre"):
-        if element.tag == "pre":
-            lines.append(message_text(element))
-        else:
-            lines.append(content_of(element))
-    return "\n".join(line for line in lines if line)

@@ -106,10 +106,6 @@ def looks_like(head: bytes) -> bool:
     return keys is not None and keys >= _REQUIRED_KEYS and bool(keys & _SUMMARY_KEYS) and not keys & _OTHER_KEYS
 
 
-def is_json(head: bytes) -> bool:
-    return head.lstrip(codecs.BOM_UTF8).lstrip().startswith((b"{", b"["))
-
-
 def iter_findings(head: bytes, stream: BinaryIO) -> Iterator[ScanFinding]:
     """Findings of the report whose first bytes are ``head``, read from ``stream`` (the whole file)."""
     _refuse_other_exports(head.removeprefix(codecs.BOM_UTF8))

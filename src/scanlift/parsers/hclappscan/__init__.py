@@ -36,8 +36,7 @@ import copy
 from collections.abc import Iterator
 from typing import ClassVar
 
-from scanlift.parsers._lib.sniff import xml_root
-from scanlift.parsers._lib.spool import JsonLinesSpool
+from scanlift.parsers._lib.spool import Spool
 from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import (
     InvalidFile,
@@ -46,8 +45,9 @@ from scanlift.parsers.base import (
     Sniff,
     Upload,
 )
-from scanlift.parsers.hclappscan.issues import asset_record, raw_issue, sighting
+from scanlift.parsers.hclappscan.issues import asset_record, sighting
 from scanlift.parsers.hclappscan.knowledge import Groups
+from scanlift.parsers.hclappscan.raw_issues import raw_issue
 
 ROOT = "xml-report"
 SOURCE = "hclappscan"
@@ -61,7 +61,7 @@ class HclAppScanParser:
     label: ClassVar[str] = "HCL AppScan"
 
     def sniff(self, head: Sniff) -> bool:
-        root = xml_root(head.head)
+        root = head.xml_root
         if root is None or root.name != ROOT:
             return False
         return any(a in root.attributes for a in _VERSION_ATTRIBUTES) or "AppScan" in root.attributes.get("name", "")
@@ -73,7 +73,7 @@ class HclAppScanParser:
         groups = Groups()
         #: Asset name -> its ports (web hosts) or None (application / source file of SAST issues).
         assets: dict[str, dict[str, Port] | None] = {}
-        with JsonLinesSpool() as waiting:  # issues that name groups the file defines later
+        with Spool.of_json() as waiting:  # issues that name groups the file defines later
             for element in iter_elements(
                 stream, source=SOURCE, roots=(ROOT,), tags=("item", "application-name"), head=upload.head
             ):

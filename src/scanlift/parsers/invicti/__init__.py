@@ -7,8 +7,9 @@ host of the vulnerability URLs; each vulnerability is one sighting on (host, por
 with the vulnerable parameter, request/response, proofs and extra information as evidence.
 Severity words map 1:1 (BestPractice and Information -> Informational, Important -> High).
 
-JSON is streamed through ``_invicti_json`` (schema shared with Acunetix 360), XML through
-``_invicti_xml`` with ``iter_elements``, one vulnerability at a time.
+JSON is streamed through ``invicti.json`` (schema shared with Acunetix 360), XML through
+``invicti.xml`` with ``iter_elements``, one vulnerability at a time; both map each vulnerability
+with ``invicti.vulnerability``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from scanlift.parsers._lib.sniff import xml_root
-from scanlift.parsers._lib.webscan import kind_of, records_by_kind
+from scanlift.parsers._lib.webscan import records_by_kind
 from scanlift.parsers.base import ScanRecord, Sniff, Upload
 from scanlift.parsers.invicti import json as _invicti_json
 from scanlift.parsers.invicti import xml as _invicti_xml
@@ -28,13 +28,9 @@ class InvictiParser:
     label: ClassVar[str] = "Invicti"
 
     def sniff(self, head: Sniff) -> bool:
-        kind = kind_of(head.head)
-        if kind == "xml":
-            root = xml_root(head.head)
-            return root is not None and root.name in _invicti_xml.ROOTS
-        if kind == "json":
+        if head.kind == "json":
             return _invicti_json.claims(head.head, "invicti")
-        return False
+        return head.root_name in _invicti_xml.ROOTS
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
         yield from records_by_kind(

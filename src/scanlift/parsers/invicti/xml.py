@@ -1,7 +1,7 @@
 """Invicti / Netsparker XML: the enterprise/cloud layout and the legacy ``<netsparker>`` one.
 
 Each ``<vulnerability>`` is turned into the JSON export's dict shape and mapped by
-``_invicti_json.build``, so XML and JSON imports of one scan give the same findings.
+``invicti.vulnerability``, so XML and JSON imports of one scan give the same findings.
 
 - Enterprise/cloud (roots ``invicti-enterprise``, ``netsparker-enterprise``,
   ``netsparker-cloud``): lower-case hyphenated children, ``classification/{cwe, cvss, cvss31…}``,
@@ -27,7 +27,7 @@ from lxml import etree
 from scanlift.parsers._lib.webscan import child_text, markup_of
 from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import InvalidFile, ScanRecord, Upload
-from scanlift.parsers.invicti.json import sighting
+from scanlift.parsers.invicti.vulnerability import sighting
 
 ENTERPRISE_ROOTS = ("invicti-enterprise", "netsparker-enterprise", "netsparker-cloud")
 LEGACY_ROOT = "netsparker"

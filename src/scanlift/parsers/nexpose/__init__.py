@@ -15,14 +15,15 @@ would grow with the file, and a parser must not emit a sighting with provisional
 merger keeps the first text it sees per flaw id. So the parser reads the file once and:
 
 * yields each node's ``ScanAsset`` as soon as the node ends;
-* spools each vulnerable test as one compact JSON line to an anonymous temporary file (ids, port,
-  status and the proof text; disk, not memory);
+* parks each vulnerable test in the shared deferred-join spool (``_lib/spool.py``: one compact
+  JSON line, on disk past a bound) with its ids, port, status and proof text;
 * keeps in memory only the set of vulnerability ids that were sighted and, once definitions
   arrive, the definitions of those ids (bounded by the number of distinct vulnerabilities found,
   not by file size); definitions nobody references are dropped, except in a non-conforming file
   where a definition comes before the end of ``<nodes>``: those are spooled too, in case a later
   test needs them;
-* at the end, replays the spool and yields one complete ``ScanFinding`` per sighting.
+* at the end, reads the spool back in file order and yields one complete ``ScanFinding`` per
+  sighting.
 
 A test whose definition is missing from the file still yields a sighting, titled after its id, at
 Informational severity, with a "Nexpose Definition: missing from the file" field.
@@ -31,84 +32,28 @@ Informational severity, with a "Nexpose Definition: missing from the file" field
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
-from scanlift.parsers._lib import text as _text
-from scanlift.parsers._lib.spool import JsonLinesSpool
+from scanlift.parsers._lib.spool import Spool
 from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import (
     Evidence,
     Port,
     ScanFinding,
     ScanRecord,
-    Score,
     Severity,
     Sniff,
     Upload,
 )
 from scanlift.parsers.nexpose.assets import endpoint_port, node_asset, node_name
-from scanlift.parsers.nexpose.markup import all_text, children_of, markup_text
+from scanlift.parsers.nexpose.definitions import Definition, definition
+from scanlift.parsers.nexpose.markup import markup_text
 
 ROOT = "NexposeReport"
-
-#: Definition attributes kept as custom fields, with their labels.
-_DEFINITION_FIELDS = (
-    ("pciSeverity", "PCI Severity"),
-    ("riskScore", "Nexpose Risk Score"),
-    ("published", "Published"),
-    ("added", "Added to Nexpose"),
-    ("modified", "Modified"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Definition:
-    """The text of one ``<vulnerability>`` definition, shared by all its sightings."""
-
-    vuln_id: str
-    title: str
-    severity: str
-    description: str
-    solution: str
-    references: tuple[str, ...]
-    cves: tuple[str, ...]
-    scores: tuple[Score, ...]
-    tags: tuple[str, ...]
-    fields: tuple[tuple[str, str], ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "vuln_id": self.vuln_id,
-            "title": self.title,
-            "severity": self.severity,
-            "description": self.description,
-            "solution": self.solution,
-            "references": self.references,
-            "cves": self.cves,
-            "scores": [(s.kind, s.vector, s.score) for s in self.scores],
-            "tags": self.tags,
-            "fields": self.fields,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> _Definition:
-        return cls(
-            vuln_id=data["vuln_id"],
-            title=data["title"],
-            severity=data["severity"],
-            description=data["description"],
-            solution=data["solution"],
-            references=tuple(data["references"]),
-            cves=tuple(data["cves"]),
-            scores=tuple(Score(kind=k, vector=v, score=s) for k, v, s in data["scores"]),
-            tags=tuple(data["tags"]),
-            fields=tuple((label, value) for label, value in data["fields"]),
-        )
 
 
 class NexposeParser:
@@ -120,9 +65,9 @@ class NexposeParser:
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
         sighted: set[str] = set()
-        definitions: dict[str, _Definition] = {}
+        definitions: dict[str, Definition] = {}
         nodes_done = False
-        with JsonLinesSpool() as sightings, JsonLinesSpool() as early:
+        with Spool.of_json() as sightings, Spool(Definition.to_json, Definition.from_json) as early:
             for element in iter_elements(
                 upload.stream,
                 head=upload.head,
@@ -145,22 +90,15 @@ class NexposeParser:
                     key = (element.get("id") or "").strip().lower()
                     if key in sighted:
                         if key not in definitions:
-                            definitions[key] = _definition(element)
-                    elif not nodes_done:
-                        early.append(_definition(element).to_json())
-            if early.count and not sighted <= definitions.keys():
-                definitions.update(_early_definitions(early, sighted - definitions.keys()))
+                            definitions[key] = definition(element)
+                    elif not nodes_done and key not in early:
+                        early.append(definition(element), key=key)
+            for key in sighted - definitions.keys():  # defined before </nodes>, in a non-conforming file
+                found = early.find(key)
+                if found is not None:
+                    definitions[key] = found
             for sighting in sightings:
                 yield _finding(sighting, definitions.get(sighting["id"].lower()))
-
-
-def _early_definitions(spool: JsonLinesSpool, wanted: set[str]) -> dict[str, _Definition]:
-    found: dict[str, _Definition] = {}
-    for data in spool:
-        key = str(data["vuln_id"]).lower()
-        if key in wanted and key not in found:
-            found[key] = _Definition.from_json(data)
-    return found
 
 
 # --- sightings -----------------------------------------------------------------------------
@@ -195,7 +133,7 @@ def _sighting(test: etree._Element) -> dict[str, Any] | None:
     }
 
 
-def _finding(sighting: dict[str, Any], definition: _Definition | None) -> ScanFinding:
+def _finding(sighting: dict[str, Any], definition: Definition | None) -> ScanFinding:
     vuln_id = str(sighting["id"])
     port = None
     if sighting["port"]:
@@ -243,88 +181,3 @@ def _caption(sighting: dict[str, Any], port: Port | None) -> str:
     if sighting["since"]:
         parts.append(f"vulnerable since {sighting['since']}")
     return ", ".join(parts)
-
-
-# --- definitions ---------------------------------------------------------------------------
-
-
-def _definition(vuln: etree._Element) -> _Definition:
-    vuln_id = (vuln.get("id") or "").strip()
-    title = _text.clean(vuln.get("title")) or f"Nexpose check {vuln_id}"
-    severity = (vuln.get("severity") or "").strip()
-    description = _section_text(vuln, "description")
-    solution = _section_text(vuln, "solution")
-    raw_refs = [
-        ((ref.get("source") or "").strip(), (ref.text or "").strip())
-        for ref in children_of(vuln, "references", "reference")
-    ]
-    references = [_reference(source, value) for source, value in raw_refs]
-    exploits = [_exploit(e) for e in children_of(vuln, "exploits", "exploit")]
-    references += [link for _title, link in exploits if link]
-    malware = [_text.clean(all_text(m)) for m in children_of(vuln, "malware", "name")]
-    fields = [("Nexpose Vulnerability ID", vuln_id), ("Nexpose Severity", severity)]
-    fields.append(("Nexpose Severity Category", _category(severity)))
-    fields += [(label, (vuln.get(attr) or "").strip()) for attr, label in _DEFINITION_FIELDS]
-    fields.append(("Exploits", "\n".join(title for title, _url in exploits if title)))
-    fields.append(("Malware Kits", "\n".join(m for m in malware if m)))
-    return _Definition(
-        vuln_id=vuln_id,
-        title=title,
-        severity=severity,
-        description=description,
-        solution=solution,
-        references=_ids.unique(r for r in references if r.rstrip(": ")),
-        cves=_ids.find_cves(
-            *(value for source, value in raw_refs if source.upper() == "CVE"),
-            vuln_id,
-            title,
-            description,
-            solution,
-        ),
-        scores=_scores(vuln),
-        tags=_ids.unique((t.text or "") for t in children_of(vuln, "tags", "tag")),
-        fields=tuple((label, value) for label, value in fields if value),
-    )
-
-
-def _reference(source: str, value: str) -> str:
-    """A URL as is, "BID: 6823" for the other sources (a value that names its source stays bare)."""
-    if source.upper() == "URL" or not source or value.upper().startswith(source.upper()):
-        return value
-    return f"{source}: {value}"
-
-
-def _section_text(vuln: etree._Element, name: str) -> str:
-    parts = [markup_text(c) for c in vuln if isinstance(c.tag, str) and local_name(c.tag) == name]
-    return "\n\n".join(p for p in parts if p)
-
-
-def _exploit(exploit: etree._Element) -> tuple[str, str]:
-    """(label, link) of an ``<exploit>``: its title with source and skill level, and its URL."""
-    title = _text.clean(exploit.get("title") or all_text(exploit))
-    details = [exploit.get("type") or "", exploit.get("skillLevel") or ""]
-    detail = ", ".join(d.strip() for d in details if d and d.strip())
-    label = f"{title} ({detail})" if title and detail else title
-    return label, (exploit.get("link") or "").strip()
-
-
-def _category(severity: str) -> str:
-    """Nexpose's own label for its 1-10 severity."""
-    try:
-        value = float(severity)
-    except ValueError:
-        return ""
-    if value >= 8:
-        return "Critical"
-    if value >= 4:
-        return "Severe"
-    if value >= 1:
-        return "Moderate"
-    return ""
-
-
-def _scores(vuln: etree._Element) -> tuple[Score, ...]:
-    """The export's only CVSS data: a CVSS v2 ``cvssVector`` "(AV:N/...)" and ``cvssScore``."""
-    vector = (vuln.get("cvssVector") or "").strip().strip("()")
-    score = (vuln.get("cvssScore") or "").strip()
-    return (Score(kind="CVSS2", vector=vector, score=score),) if vector or score else ()

@@ -53,8 +53,6 @@ def _describe_top_level(head: bytes) -> str:
     keys = top_level_keys(head)
     if keys is not None:
         return f"the top level is a JSON object with keys {', '.join(sorted(keys)) or '(none)'}"
-    if not head.strip():
-        return "the file is empty"
     return "the file is not JSON"
 
 

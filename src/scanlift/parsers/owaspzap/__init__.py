@@ -10,8 +10,8 @@ its site. Severity is ``riskcode`` (0 Informational, 1 Low, 2 Medium, 3 High; th
 the same words); ZAP has no Critical. The alert's confidence is kept as a field, including
 "False Positive" (confidence 0), which is flagged rather than dropped.
 
-XML is streamed with ``iter_elements`` one ``alertitem`` at a time; JSON through
-``_zap_json.iter_alerts``, one alert object at a time.
+The readers (``owaspzap.xml``, ``owaspzap.json``) stream the file one alert at a time into the
+alert model of ``owaspzap.alerts``; this module maps each alert to records.
 """
 
 from __future__ import annotations
@@ -20,25 +20,18 @@ import dataclasses
 from collections.abc import Iterator
 from typing import BinaryIO, ClassVar
 
-from lxml import etree
-
 from scanlift.parsers._lib import ids as _ids
-from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.json import top_level_is_array, top_level_keys
-from scanlift.parsers._lib.sniff import xml_root
 from scanlift.parsers._lib.webscan import (
     block,
-    child_text,
     cwe_numbers,
-    kind_of,
     records_by_kind,
     truthy,
     url_target,
     web_asset,
     web_port,
 )
-from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import (
     Evidence,
     Port,
@@ -48,19 +41,10 @@ from scanlift.parsers.base import (
     Sniff,
     Upload,
 )
-from scanlift.parsers.owaspzap.json import (
-    CONFIDENCES,
-    ZapAlert,
-    ZapInstance,
-    ZapSite,
-    iter_alerts,
-)
+from scanlift.parsers.owaspzap import xml as zap_xml
+from scanlift.parsers.owaspzap.alerts import ZapAlert, ZapInstance, ZapSite
+from scanlift.parsers.owaspzap.json import iter_alerts
 from scanlift.parsers.owaspzap.json import looks_like as _looks_like_zap_json
-
-ROOT = "OWASPZAPReport"
-
-#: alertitem children that legacy (ZAP 1.4) reports put directly under the alert, without <instances>.
-_LEGACY_INSTANCE_TAGS = ("uri", "param", "attack", "evidence")
 
 
 class OwaspZapParser:
@@ -68,13 +52,9 @@ class OwaspZapParser:
     label: ClassVar[str] = "OWASP ZAP"
 
     def sniff(self, head: Sniff) -> bool:
-        kind = kind_of(head.head)
-        if kind == "xml":
-            root = xml_root(head.head)
-            return root is not None and root.name == ROOT
-        if kind == "json":
+        if head.kind == "json":
             return _looks_like_zap_json(head.head, top_level_keys(head.head), top_level_is_array(head.head))
-        return False
+        return head.root_name == zap_xml.ROOT
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
         yield from records_by_kind(
@@ -82,15 +62,13 @@ class OwaspZapParser:
         )
 
     def _parse_xml(self, upload: Upload) -> Iterator[ScanRecord]:
-        for element in iter_elements(
-            upload.stream, source=self.source, roots=(ROOT,), tags=("alertitem", "site"), head=upload.head
-        ):
-            if local_name(element.tag) == "site":
-                site = _xml_site(element)
-                if site.host:
-                    yield web_asset(site.host, _ports(site))
+        for item in zap_xml.iter_alerts(upload, source=self.source):
+            if isinstance(item, ZapSite):
+                if item.host:
+                    yield web_asset(item.host, _ports(item))
             else:
-                yield from findings(_xml_alert(element), _enclosing_site(element))
+                site, alert = item
+                yield from findings(alert, site)
 
     def _parse_json(self, stream: BinaryIO) -> Iterator[ScanRecord]:
         seen: set[tuple[str, str]] = set()
@@ -214,78 +192,3 @@ def _site_port(site: ZapSite) -> Port | None:
 def _ports(site: ZapSite) -> tuple[Port, ...]:
     port = _site_port(site)
     return (port,) if port else ()
-
-
-def _xml_site(element: etree._Element) -> ZapSite:
-    name = element.get("name") or ""
-    host = element.get("host") or (url_target(name)[0] if name else "")
-    return ZapSite(host=host, port=element.get("port") or "", ssl=truthy(element.get("ssl")), name=name)
-
-
-def _enclosing_site(item: etree._Element) -> ZapSite | None:
-    for ancestor in item.iterancestors():
-        if isinstance(ancestor.tag, str) and local_name(ancestor.tag) == "site":
-            return _xml_site(ancestor)
-    return None
-
-
-def _raw(element: etree._Element, tag: str) -> str:
-    """A child's text as written (no stripping), for evidence."""
-    child = element.find(tag)
-    return (child.text or "") if child is not None else ""
-
-
-def _xml_alert(item: etree._Element) -> ZapAlert:
-    plugin_id = child_text(item, "pluginid")
-    title = child_text(item, "alert") or child_text(item, "name") or f"ZAP alert {plugin_id}"
-    riskcode = child_text(item, "riskcode")
-    confidence = child_text(item, "confidencedesc") or CONFIDENCES.get(
-        child_text(item, "confidence"), child_text(item, "confidence")
-    )
-    container = item.find("instances")
-    instances = [_xml_instance(i) for i in container.iterchildren("instance")] if container is not None else []
-    # ZAP 1.4 writes one instance's fields (uri, param, …) directly under the alertitem.
-    legacy = container is None and any(item.find(tag) is not None for tag in _LEGACY_INSTANCE_TAGS)
-    if legacy:
-        instances = [_xml_instance(item)]
-    tags_element = item.find("tags")
-    tags: tuple[tuple[str, str], ...] = ()
-    if tags_element is not None:
-        tags = tuple(
-            (child_text(tag, "tag"), child_text(tag, "link"))
-            for tag in tags_element.iterchildren("tag")
-            if child_text(tag, "tag")
-        )
-    return ZapAlert(
-        plugin_id=plugin_id,
-        alert_ref=child_text(item, "alertRef"),
-        title=title,
-        risk=child_text(item, "riskdesc") or riskcode,
-        severity=_severity.from_scale(riskcode, _severity.ZAP_RISKCODES),
-        confidence=confidence,
-        description=_raw(item, "desc"),
-        solution=_raw(item, "solution"),
-        otherinfo="" if legacy else _raw(item, "otherinfo"),
-        reference=_raw(item, "reference"),
-        cweid=child_text(item, "cweid"),
-        wascid=child_text(item, "wascid"),
-        systemic=child_text(item, "systemic"),
-        tags=tags,
-        instances=tuple(instances),
-        is_html=True,
-    )
-
-
-def _xml_instance(element: etree._Element) -> ZapInstance:
-    return ZapInstance(
-        uri=child_text(element, "uri"),
-        method=child_text(element, "method"),
-        param=child_text(element, "param"),
-        attack=_raw(element, "attack"),
-        evidence=_raw(element, "evidence"),
-        otherinfo=_raw(element, "otherinfo"),
-        request_header=_raw(element, "requestheader"),
-        request_body=_raw(element, "requestbody"),
-        response_header=_raw(element, "responseheader"),
-        response_body=_raw(element, "responsebody"),
-    )

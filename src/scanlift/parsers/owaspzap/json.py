@@ -1,4 +1,4 @@
-"""OWASP ZAP JSON in its three shapes, read as a stream, plus the alert model shared with ZAP XML.
+"""OWASP ZAP JSON in its three shapes, read as a stream into the alert model (``alerts``).
 
 Shapes (see docs/sources.md (owaspzap)):
 
@@ -11,33 +11,24 @@ Shapes (see docs/sources.md (owaspzap)):
   single and arrays when several. Plain text.
 
 Streaming: ``_json.iter_items`` yields one prefix only and a site's ``@host`` sits beside its
-``alerts``, so this module walks ijson's event stream itself and builds one alert object at a
-time; a site's scalar attributes are remembered while its alerts stream past. When a site's
-host, port and ssl are not all known by the time its alerts start (the report template always
-writes them first; the export add-on's XML-to-JSON conversion may not), that site's alerts are
-held until the site ends.
+``alerts``, so this module walks the shared event stream (``_json.json_events``) and builds one
+alert object at a time (``_json.build_value``); a site's scalar attributes are remembered while
+its alerts stream past. When a site's host, port and ssl are not all known by the time its
+alerts start (the report template always writes them first; the export add-on's XML-to-JSON
+conversion may not), that site's alerts are held until the site ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib.json import build_value, json_events, keys_at
 from scanlift.parsers._lib.json import value_text as text
 from scanlift.parsers._lib.webscan import truthy, url_target
-from scanlift.parsers.base import InvalidFile, Severity
-
-#: ZAP ``confidence`` codes as ZAP's UI names them.
-CONFIDENCES: Mapping[str, str] = {
-    "0": "False Positive",
-    "1": "Low",
-    "2": "Medium",
-    "3": "High",
-    "4": "Confirmed",
-}
+from scanlift.parsers.base import InvalidFile
+from scanlift.parsers.owaspzap.alerts import ZapAlert, ZapItem, ZapSite
+from scanlift.parsers.owaspzap.json_shapes import api_alert, export_alert, is_api_item, report_alert
 
 _REPORT_SITES = frozenset({"site", "site.item"})
 _REPORT_ALERTS = frozenset({"site.alerts.item", "site.item.alerts.item"})
@@ -46,56 +37,6 @@ _EXPORT_ALERTS = frozenset(f"{site}.Alerts.AlertItem{item}" for site in _EXPORT_
 _API_ALERTS = frozenset({"item", "alerts.item"})
 _EXPORT_KEYS = frozenset({"Sites", "ReportVersion", "ScanVersion"})
 _SCALARS = frozenset({"string", "number", "boolean", "null"})
-
-
-@dataclass(frozen=True, slots=True)
-class ZapSite:
-    host: str
-    port: str = ""
-    ssl: bool | None = None
-    name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ZapInstance:
-    uri: str = ""
-    method: str = ""
-    param: str = ""
-    attack: str = ""
-    evidence: str = ""
-    otherinfo: str = ""
-    input_vector: str = ""
-    confidence: str = ""
-    request_header: str = ""
-    request_body: str = ""
-    response_header: str = ""
-    response_body: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ZapAlert:
-    """One alert type on one site (report/XML), or one alert instance (API)."""
-
-    plugin_id: str
-    alert_ref: str
-    title: str
-    risk: str
-    severity: Severity | None
-    confidence: str = ""
-    description: str = ""
-    solution: str = ""
-    otherinfo: str = ""
-    reference: str = ""
-    cweid: str = ""
-    wascid: str = ""
-    systemic: str = ""
-    tags: tuple[tuple[str, str], ...] = ()
-    instances: tuple[ZapInstance, ...] = ()
-    #: True when text fields are HTML (report JSON and XML), False for plain text.
-    is_html: bool = True
-
-
-ZapItem = ZapSite | tuple[ZapSite | None, ZapAlert]
 
 
 def iter_alerts(stream: BinaryIO, *, source: str) -> Iterator[ZapItem]:
@@ -122,7 +63,7 @@ def iter_alerts(stream: BinaryIO, *, source: str) -> Iterator[ZapItem]:
         if event == "start_map" and (prefix in _REPORT_ALERTS or prefix in _EXPORT_ALERTS):
             index += 1
             raw = build_value(events, event, value)
-            alert = _report_alert(raw) if prefix in _REPORT_ALERTS else _export_alert(raw)
+            alert = report_alert(raw) if prefix in _REPORT_ALERTS else export_alert(raw)
             if alert is None:
                 raise InvalidFile(source, f"alert {index} has neither a plugin id nor a name")
             context = _site_of(site or {})
@@ -134,11 +75,11 @@ def iter_alerts(stream: BinaryIO, *, source: str) -> Iterator[ZapItem]:
         if event == "start_map" and prefix in _API_ALERTS and (prefix != "item" or top_is_array):
             index += 1
             raw = build_value(events, event, value)
-            api_alert = _api_alert(raw)
-            if api_alert is None:
+            listed = api_alert(raw)
+            if listed is None:
                 keys = ", ".join(sorted(raw)[:12]) if isinstance(raw, dict) else type(raw).__name__
                 raise InvalidFile(source, f"item {index} is not a ZAP API alert (keys: {keys})")
-            yield None, api_alert
+            yield None, listed
             continue
         if prefix == "item" and top_is_array and (event in _SCALARS or event == "start_array"):
             kind = "an array" if event == "start_array" else f"a {event}"
@@ -181,13 +122,9 @@ def looks_like(head: bytes, keys: set[str] | None, top_is_array: bool) -> bool:
         if "Report" in keys:
             return bool(keys_at(head, "Report") & _EXPORT_KEYS)
         if "alerts" in keys:
-            return _is_api_item(keys_at(head, "alerts.item"))
+            return is_api_item(keys_at(head, "alerts.item"))
         return False
-    return top_is_array and _is_api_item(keys_at(head, "item"))
-
-
-def _is_api_item(keys: set[str]) -> bool:
-    return "pluginId" in keys and bool(keys & {"risk", "riskcode"}) and bool(keys & {"alert", "name"})
+    return top_is_array and is_api_item(keys_at(head, "item"))
 
 
 def _site_of(attributes: Mapping[str, Any]) -> ZapSite | None:
@@ -200,148 +137,3 @@ def _site_of(attributes: Mapping[str, Any]) -> ZapSite | None:
     if not host and name:
         host, _ = url_target(name)
     return ZapSite(host=host, port=port, ssl=ssl, name=name)
-
-
-def _as_list(value: Any) -> list[Any]:
-    """The export add-on writes one child as an object and several as an array."""
-    if value is None or value == "":
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _tags(value: Any) -> tuple[tuple[str, str], ...]:
-    if isinstance(value, Mapping):  # API: {"CWE-79": "https://…"}
-        return tuple((text(k), text(v)) for k, v in value.items() if text(k))
-    tags = []
-    for entry in _as_list(value):  # report: [{"tag": …, "link": …}]
-        if isinstance(entry, Mapping) and text(entry.get("tag")):
-            tags.append((text(entry.get("tag")), text(entry.get("link"))))
-    return tuple(tags)
-
-
-def _report_alert(raw: Any) -> ZapAlert | None:
-    if not isinstance(raw, Mapping):
-        return None
-    plugin_id = text(raw.get("pluginid"))
-    title = text(raw.get("alert")) or text(raw.get("name"))
-    if not plugin_id and not title:
-        return None
-    riskcode = text(raw.get("riskcode")).strip()
-    confidence = text(raw.get("confidence")).strip()
-    instances = tuple(
-        ZapInstance(
-            uri=text(i.get("uri")),
-            method=text(i.get("method")),
-            param=text(i.get("param")),
-            attack=text(i.get("attack")),
-            evidence=text(i.get("evidence")),
-            otherinfo=text(i.get("otherinfo")),
-            request_header=text(i.get("request-header")),
-            request_body=text(i.get("request-body")),
-            response_header=text(i.get("response-header")),
-            response_body=text(i.get("response-body")),
-        )
-        for i in _as_list(raw.get("instances"))
-        if isinstance(i, Mapping)
-    )
-    return ZapAlert(
-        plugin_id=plugin_id,
-        alert_ref=text(raw.get("alertRef")),
-        title=title or f"ZAP alert {plugin_id}",
-        risk=text(raw.get("riskdesc")) or riskcode,
-        severity=_severity.from_scale(riskcode, _severity.ZAP_RISKCODES),
-        confidence=CONFIDENCES.get(confidence, confidence),
-        description=text(raw.get("desc")),
-        solution=text(raw.get("solution")),
-        otherinfo=text(raw.get("otherinfo")),
-        reference=text(raw.get("reference")),
-        cweid=text(raw.get("cweid")),
-        wascid=text(raw.get("wascid")),
-        systemic=text(raw.get("systemic")),
-        tags=_tags(raw.get("tags")),
-        instances=instances,
-        is_html=True,
-    )
-
-
-def _api_alert(raw: Any) -> ZapAlert | None:
-    if not isinstance(raw, Mapping) or not _is_api_item(set(raw)):
-        return None
-    risk = text(raw.get("risk")) or text(raw.get("riskcode"))
-    severity = _severity.from_label(risk) or _severity.from_scale(risk, _severity.ZAP_RISKCODES)
-    plugin_id = text(raw.get("pluginId"))
-    instance = ZapInstance(
-        uri=text(raw.get("url")),
-        method=text(raw.get("method")),
-        param=text(raw.get("param")),
-        attack=text(raw.get("attack")),
-        evidence=text(raw.get("evidence")),
-        otherinfo=text(raw.get("other")),
-        input_vector=text(raw.get("inputVector")),
-        confidence=text(raw.get("confidence")),
-    )
-    return ZapAlert(
-        plugin_id=plugin_id,
-        alert_ref=text(raw.get("alertRef")),
-        title=text(raw.get("alert")) or text(raw.get("name")) or f"ZAP alert {plugin_id}",
-        risk=risk,
-        severity=severity,
-        description=text(raw.get("description")),
-        solution=text(raw.get("solution")),
-        reference=text(raw.get("reference")),
-        cweid=text(raw.get("cweid")),
-        wascid=text(raw.get("wascid")),
-        tags=_tags(raw.get("tags")),
-        instances=(instance,),
-        is_html=False,
-    )
-
-
-def _export_alert(raw: Any) -> ZapAlert | None:
-    if not isinstance(raw, Mapping):
-        return None
-    plugin_id = text(raw.get("PluginID"))
-    title = text(raw.get("Alert"))
-    if not plugin_id and not title:
-        return None
-    riskcode = text(raw.get("RiskCode")).strip()
-    severity = _severity.from_scale(riskcode, _severity.ZAP_RISKCODES) or _severity.from_label(
-        text(raw.get("RiskDesc"))
-    )
-    instances = []
-    for item in _as_list(raw.get("Item")):
-        if not isinstance(item, Mapping):
-            continue
-        method, separator, uri = text(item.get("URI")).partition(" : ")
-        if not separator:
-            method, uri = "", method
-        instances.append(
-            ZapInstance(
-                uri=uri.strip(),
-                method=method.strip(),
-                param=text(item.get("Param")),
-                attack=text(item.get("Attack")),
-                evidence=text(item.get("Evidence")),
-                otherinfo=text(item.get("OtherInfo")),
-                confidence=text(item.get("Confidence")),
-                request_header=text(item.get("RequestHeader")),
-                request_body=text(item.get("RequestBody")),
-                response_header=text(item.get("ResponseHeader")),
-                response_body=text(item.get("ResponseBody")),
-            )
-        )
-    return ZapAlert(
-        plugin_id=plugin_id,
-        alert_ref="",
-        title=title or f"ZAP alert {plugin_id}",
-        risk=text(raw.get("RiskDesc")) or riskcode,
-        severity=severity,
-        description=text(raw.get("Desc")),
-        solution=text(raw.get("Solution")),
-        otherinfo=text(raw.get("OtherInfo")),
-        reference=text(raw.get("Reference")),
-        cweid=text(raw.get("CWEID")),
-        wascid=text(raw.get("WASCID")),
-        instances=tuple(instances),
-        is_html=False,
-    )

@@ -22,7 +22,7 @@ import codecs
 from collections.abc import Iterator
 from typing import ClassVar
 
-from scanlift.parsers._lib.sniff import HEAD_BYTES, xml_root
+from scanlift.parsers._lib.sniff import HEAD_BYTES
 from scanlift.parsers._lib.xml import iter_elements
 from scanlift.parsers.base import InvalidFile, ScanRecord, Sniff, Upload
 from scanlift.parsers.qualys import common as _qualys
@@ -31,7 +31,6 @@ from scanlift.parsers.qualys import vm as qualys_vm
 from scanlift.parsers.qualys import was as qualys_was
 
 ROOTS = (*qualys_vm.ROOTS, *qualys_was.ROOTS)
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class QualysParser:
@@ -39,7 +38,7 @@ class QualysParser:
     label: ClassVar[str] = "Qualys"
 
     def sniff(self, head: Sniff) -> bool:
-        root = xml_root(head.head)
+        root = head.xml_root
         if root is not None:
             if root.name == qualys_vm.SCAN:
                 # <SCAN> is a generic name: require Qualys's scan reference or its DTD.
@@ -48,22 +47,21 @@ class QualysParser:
         return qualys_csv.looks_like(head.head)
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
-        head = upload.head.head
-        whole = upload.stream
-        body = head.removeprefix(codecs.BOM_UTF8).lstrip()
-        if not body.startswith(b"<") and not head.startswith(_UTF16_BOMS):
-            yield from qualys_csv.parse(whole)
+        sniffed = upload.head
+        text_start = sniffed.head.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
+        if text_start != b"<" and not sniffed.encoding.startswith("utf-16"):
+            yield from qualys_csv.parse(upload.stream)
             return
-        root = upload.head.xml_root
+        root = sniffed.xml_root
         if root is None:
             # Not readable as XML: let the shared reader describe what is wrong with it.
-            for _element in iter_elements(whole, source=self.source, roots=ROOTS, tags=(), head=upload.head):
+            for _element in iter_elements(upload.stream, source=self.source, roots=ROOTS, tags=(), head=sniffed):
                 pass
             raise InvalidFile(self.source, f"no XML root element in the first {HEAD_BYTES} bytes")
         if root.name in qualys_was.ROOTS:
-            yield from qualys_was.parse(whole)
+            yield from qualys_was.parse(upload)
         elif root.name in qualys_vm.ROOTS:
-            yield from qualys_vm.parse(whole, root.name)
+            yield from qualys_vm.parse(upload)
         else:
             expected = " or ".join(f"<{r}>" for r in sorted(ROOTS))
             raise InvalidFile(self.source, f"root element is <{root.name}>, expected {expected}")

@@ -30,7 +30,7 @@ from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.csv import MAX_HEADER_BYTES, iter_rows, sniff_delimiter
 from scanlift.parsers.base import Evidence, InvalidFile, Port, ScanAsset, ScanRecord, Severity
 from scanlift.parsers.qualys import common as _qualys
-from scanlift.parsers.qualys.common import Definition, Sighting
+from scanlift.parsers.qualys.records import Definition, Sighting, build
 
 #: How far down the header row may be (Qualys puts report details above it).
 HEADER_SEARCH_LINES = 64
@@ -157,7 +157,7 @@ def parse(stream: BinaryIO) -> Iterator[ScanRecord]:
             yield _with_ports(current, ports)
             ports = {}
         current = asset if asset.name else None
-        finding = _qualys.build(_definition(cells, row), _sighting(cells, asset.name))
+        finding = build(_definition(cells, row), _sighting(cells, asset.name))
         if finding.port is not None and current is not None:
             ports.setdefault((finding.port.number, finding.port.protocol), finding.port)
         yield finding

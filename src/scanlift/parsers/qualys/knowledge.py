@@ -1,11 +1,15 @@
-"""The Qualys knowledge base: references, CVEs and fields of a vulnerability definition."""
+"""The Qualys knowledge base: a vulnerability definition from a VM report's knowledge-base block,
+with its references, CVEs and fields."""
 
 from __future__ import annotations
 
 from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
+from scanlift.parsers._lib import text as _text
+from scanlift.parsers.qualys import common as _qualys
 from scanlift.parsers.qualys.common import child_text, kb_text, texts
+from scanlift.parsers.qualys.records import Definition
 
 # ---------------------------------------------------------------------------------------------
 # Knowledge-base blocks common to the VM report formats (<VULN_DETAILS>, <VULN>, <INFO>…)
@@ -76,3 +80,52 @@ def kb_fields(entry: etree._Element) -> list[tuple[str, str]]:
     if compliance:
         fields.append(("Compliance", "\n".join(compliance)))
     return fields
+
+
+def kb_definition(entry: etree._Element, *, qid: str, level: str, category: str, cve_attr: str = "") -> Definition:
+    """A Definition from a knowledge-base block (<VULN_DETAILS> or a <SCAN> item)."""
+    description = _text.join_paragraphs(
+        kb_text(child_text(entry, "THREAT") or child_text(entry, "DIAGNOSIS")),
+        kb_text(child_text(entry, "THREAT_COMMENT") or child_text(entry, "DIAGNOSIS_COMMENT")),
+        kb_text(child_text(entry, "IMPACT") or child_text(entry, "CONSEQUENCE")),
+        kb_text(child_text(entry, "IMPACT_COMMENT") or child_text(entry, "CONSEQUENCE_COMMENT")),
+    )
+    recommendations = _text.join_paragraphs(
+        kb_text(child_text(entry, "SOLUTION")),
+        kb_text(child_text(entry, "SOLUTION_COMMENT")),
+    )
+    scores, leftovers = _qualys.scores_and_leftovers(
+        (
+            (
+                "CVSS2",
+                "CVSS Base Score",
+                child_text(entry, "CVSS_SCORE/CVSS_BASE") or child_text(entry, "CVSS_BASE"),
+            ),
+            (
+                "CVSS3",
+                "CVSSv3 Base Score",
+                child_text(entry, "CVSS3_SCORE/CVSS3_BASE") or child_text(entry, "CVSS3_BASE"),
+            ),
+        )
+    )
+    fields: list[tuple[str, str]] = [("Category", category)] if category else []
+    for label, path, flat in (
+        ("CVSS Temporal Score", "CVSS_SCORE/CVSS_TEMPORAL", "CVSS_TEMPORAL"),
+        ("CVSSv3 Temporal Score", "CVSS3_SCORE/CVSS3_TEMPORAL", "CVSS3_TEMPORAL"),
+    ):
+        temporal = _qualys.value(child_text(entry, path) or child_text(entry, flat))
+        if temporal:
+            fields.append((label, temporal))
+    fields += leftovers
+    fields += kb_fields(entry)
+    return Definition(
+        qid=qid,
+        title=_text.clean(child_text(entry, "TITLE")).replace("\n", " "),
+        level=level,
+        description=description,
+        recommendations=recommendations,
+        references=kb_references(entry),
+        cves=kb_cves(entry, cve_attr),
+        scores=tuple(scores),
+        fields=tuple(fields),
+    )

@@ -21,16 +21,16 @@ and joined at the end of the document.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
 
 from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.xml import iter_elements
-from scanlift.parsers.base import Evidence, ScanAsset, ScanRecord
+from scanlift.parsers.base import Evidence, ScanAsset, ScanRecord, Upload
 from scanlift.parsers.qualys import common as _qualys
-from scanlift.parsers.qualys.common import Definition, Sighting, child_text, texts
+from scanlift.parsers.qualys.common import child_text, texts
+from scanlift.parsers.qualys.records import Definition, Join, Sighting
 
 ROOTS = ("WAS_SCAN_REPORT", "WAS_WEBAPP_REPORT")
 
@@ -42,13 +42,13 @@ _RESULTS = {
 }
 
 
-def parse(stream: BinaryIO) -> Iterator[ScanRecord]:
-    spool = _qualys.Spool()
-    try:
+def parse(upload: Upload) -> Iterator[ScanRecord]:
+    with Join() as join:
         default_asset: str | None = None
         announced: set[str] = set()  # web applications already yielded as assets (a handful)
         for element in iter_elements(
-            stream,
+            upload.stream,
+            head=upload.head,
             source=_qualys.SOURCE,
             roots=ROOTS,
             tags=(*_RESULTS, "QID_LIST", "WEBAPP"),
@@ -63,11 +63,10 @@ def parse(stream: BinaryIO) -> Iterator[ScanRecord]:
                 if app_asset is not None and app_asset.name not in announced:
                     announced.add(app_asset.name)
                     yield app_asset
-                qid, sighting = _sighting(element, app_asset.name if app_asset else None)
-                spool.add_sighting(qid, sighting)
+                join.add_sighting(*_sighting(element, app_asset.name if app_asset else None))
             elif name == "QID_LIST":
                 for entry in element.iterchildren("QID"):
-                    spool.add_definition(_definition(entry))
+                    join.add_definition(_definition(entry))
             else:  # APPENDIX/WEBAPP
                 asset = _webapp_asset(element)
                 if asset is not None:
@@ -75,9 +74,7 @@ def parse(stream: BinaryIO) -> Iterator[ScanRecord]:
                     if asset.name not in announced:
                         announced.add(asset.name)
                         yield asset
-        yield from spool.replay(default_asset=default_asset)
-    finally:
-        spool.close()
+        yield from join.findings(default_asset=default_asset)
 
 
 def _webapp_asset(app: etree._Element) -> ScanAsset | None:
