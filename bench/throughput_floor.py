@@ -8,7 +8,7 @@ Measured one after the other in one run, on the same generated .nessus file:
 2. merge only: the file's records, parsed into a spool beforehand, merged into an empty report by
    the real ``ReportMerger`` in one transaction. Wall time, the merging thread's CPU time, and the
    CPU time of the PostgreSQL backend serving that transaction (from /proc: same host). Once under
-   Python's default collector thresholds, once under the worker's (``imports.tasks``);
+   Python's default collector thresholds, once under the worker's (``jobs.tasks``);
 3. database only: the rows that merge wrote to the three bulk tables (affected assets, their
    ports, evidence), exported with COPY TO and loaded again with COPY FROM in one transaction:
    PostgreSQL's own cost of storing them, with no Python per row. Once with the schema's foreign

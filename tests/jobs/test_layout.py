@@ -30,7 +30,10 @@ def _is_api(name: str) -> bool:
 
 def test_no_worker_module_imports_an_api_module() -> None:
     offenders = {
-        f"{path.name}: {name}" for path in sorted(JOBS.glob("*.py")) for name in imported_names(path) if _is_api(name)
+        f"{path.relative_to(JOBS)}: {name}"
+        for path in sorted(JOBS.rglob("*.py"))
+        for name in imported_names(path)
+        if _is_api(name)
     }
     assert offenders == set()
 

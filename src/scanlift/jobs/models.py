@@ -70,6 +70,6 @@ class ImportJob(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
-    #: Messages sent for the job since it last entered the queue (``imports.sweeper``).
+    #: Messages sent for the job since it last entered the queue (``jobs.sweeper``).
     sends: Mapped[int] = mapped_column(default=0, server_default="0")
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
