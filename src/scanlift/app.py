@@ -14,6 +14,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scanlift import __version__
+from scanlift.auth.account_routes import router as account_router
+from scanlift.auth.admin_routes import router as users_router
 from scanlift.auth.routes import router as auth_router
 from scanlift.clients.routes import router as clients_router
 from scanlift.config import Settings
@@ -58,6 +60,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     for router in (
         health_router,
         auth_router,
+        account_router,
+        users_router,
         clients_router,
         findings_router,
         uploads_router,

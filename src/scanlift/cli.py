@@ -52,7 +52,10 @@ def _argument_parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--password", help="default: prompt, or SCANLIFT_NEW_USER_PASSWORD")
     create.add_argument("--tenant", type=int, default=0)
-    create.add_argument("--admin", action="store_true")
+    create.add_argument(
+        "--role", choices=["administrator", "analyst", "viewer"], default="analyst", help="default: analyst"
+    )
+    create.add_argument("--admin", action="store_true", help="the same as --role administrator")
     create.set_defaults(handler=_users_create)
 
     upload = commands.add_parser("import", help="import a file through the four-step HTTP flow")
@@ -200,6 +203,7 @@ def _db_upgrade(_args: argparse.Namespace) -> int:
 def _users_create(args: argparse.Namespace) -> int:
     import getpass
 
+    from scanlift.auth.roles import Role
     from scanlift.auth.service import create_user
     from scanlift.db.engine import Database
     from scanlift.errors import Conflict
@@ -209,8 +213,9 @@ def _users_create(args: argparse.Namespace) -> int:
     db = Database(settings.resolved_database_url)
     try:
         with db.session() as session:
-            user = create_user(session, email=args.email, password=password, tenant_id=args.tenant, is_admin=args.admin)
-            print(f"created user {user.email} (id {user.id}, tenant {user.tenant_id})")
+            role = Role.ADMINISTRATOR if args.admin else Role(args.role)
+            user = create_user(session, email=args.email, password=password, tenant_id=args.tenant, role=role)
+            print(f"created user {user.email} (id {user.id}, tenant {user.tenant_id}, role {user.role})")
     except (ValueError, Conflict) as exc:
         print(f"scanlift: {exc}", file=sys.stderr)
         return 2

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
-from scanlift.auth.models import User
-from scanlift.auth.security import InvalidToken, read_token
-from scanlift.errors import Unauthorized
+from scanlift.auth.models import RevokedToken, User
+from scanlift.auth.roles import Permission, allows
+from scanlift.auth.security import InvalidToken, TokenClaims, read_token
+from scanlift.errors import Forbidden, Unauthorized
 from scanlift.runtime import Runtime
 
 
@@ -51,17 +52,56 @@ def bearer_token(authorization: str | None) -> str:
     return rest.strip() if scheme.lower() == "bearer" and rest else header
 
 
-def get_current_user(
-    authorization: Annotated[str | None, Security(TOKEN_HEADER)], runtime: RuntimeDep, session: SessionDep
-) -> User:
+def get_token_claims(authorization: Annotated[str | None, Security(TOKEN_HEADER)], runtime: RuntimeDep) -> TokenClaims:
     try:
-        claims = read_token(bearer_token(authorization), secret=runtime.secret)
+        return read_token(bearer_token(authorization), secret=runtime.secret)
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from None
+
+
+TokenClaimsDep = Annotated[TokenClaims, Depends(get_token_claims)]
+
+
+def get_current_user(claims: TokenClaimsDep, session: SessionDep) -> User:
+    """The token's user, if the token is still good: its user exists, is enabled, has not had all
+    their tokens revoked since (``token_generation``), and this token was not logged out."""
     user = session.get(User, claims.user_id)
     if user is None or user.tenant_id != claims.tenant_id:
         raise Unauthorized("the token's user no longer exists")
+    if user.disabled:
+        raise Unauthorized("this account is disabled")
+    if claims.generation != user.token_generation or session.get(RevokedToken, claims.jti) is not None:
+        raise Unauthorized("the token was revoked; authenticate again")
     return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require(permission: Permission) -> Callable[[User], User]:
+    """A dependency that answers the current user if their role has ``permission``, else 403.
+
+    A route declares its permission by the type of its user parameter (``user: Importer``), or
+    with ``dependencies=[Depends(require(...))]``; tests/api/test_roles.py checks that every
+    authenticated route declares one.
+    """
+
+    def check(user: CurrentUser) -> User:
+        if not allows(user.role, permission):
+            raise Forbidden(f"your role ({user.role}) does not allow this")
+        return user
+
+    check.permission = permission  # type: ignore[attr-defined]
+    return check
+
+
+#: The current user, allowed to look after their own session and account.
+AccountUser = Annotated[User, Depends(require(Permission.ACCOUNT))]
+#: The current user, allowed to read (every role).
+Reader = Annotated[User, Depends(require(Permission.READ))]
+#: The current user, allowed to create and edit clients and reports.
+Editor = Annotated[User, Depends(require(Permission.EDIT))]
+#: The current user, allowed to upload and import.
+Importer = Annotated[User, Depends(require(Permission.IMPORT))]
+#: The current user, an administrator of their tenant's users.
+UserAdmin = Annotated[User, Depends(require(Permission.MANAGE_USERS))]

@@ -29,8 +29,8 @@ class ErrorBody(BaseModel):
 _ERROR_DESCRIPTIONS = {
     400: "Invalid request: a parameter or the body is malformed, or names something unusable.",
     401: "The Authorization header is missing, or its token is invalid or expired.",
-    403: "Refused: the upload URL's signature is wrong or expired, the key was issued to someone else, "
-    "or the upload was imported already and can no longer be replaced.",
+    403: "Refused: the caller's role does not allow this; or the upload URL's signature is wrong or expired, "
+    "the key was issued to someone else, or the upload was imported already and can no longer be replaced.",
     404: "Not found, or not visible to the caller's tenant.",
     409: "Conflict: the upload key was imported already (each key is imported once).",
     413: "The request body or file is over its size limit.",
@@ -46,6 +46,8 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 #: The errors of an authenticated route that reads the database.
 AUTHENTICATED = (401, 503)
+#: The same, for a route that some roles may not use (a 403 for them).
+AUTHORIZED = (401, 403, 503)
 
 
 #: The largest id a client or report can have: they are INTEGER columns, 32-bit on PostgreSQL.

@@ -9,7 +9,7 @@ answer must be a non-5xx with a documented status code, content type, headers an
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -23,9 +23,13 @@ from pydantic import SecretStr
 from schemathesis import Case, checks
 
 from scanlift.app import create_app
+from scanlift.auth import totp
+from scanlift.auth.models import User
+from scanlift.auth.roles import Role
+from scanlift.auth.sessions import start_challenge
 from scanlift.config import Settings
 from scanlift.runtime import Runtime
-from tests.support.accounts import login
+from tests.support.accounts import login, make_user
 from tests.support.harness import Harness
 from tests.support.profiles import BOTH_DATABASES
 
@@ -60,6 +64,15 @@ class World:
     operation_id: str
     upload_key: str
     presigned_urls: Iterator[str]
+    #: Another user of the tenant, for the user-admin routes (so the caller stays an administrator).
+    target_user_id: int
+    #: The caller's pending TOTP secret, for /api/v2/user/mfa/qr/activate.
+    mfa_secret: str
+    #: A fresh challenge and TOTP of a user with two-factor on, for /api/v1/authenticate/mfa.
+    mfa_login: Callable[[], dict[str, str]]
+    emails: Iterator[str]
+    #: A new token of the caller (logout revokes the one it is sent with).
+    fresh_token: Callable[[], str]
     #: Whether a request reached the operation's success answer.
     succeeded: bool = False
 
@@ -76,6 +89,15 @@ def world(api: TestClient, harness: Harness, corpus_dir: Path) -> Iterator[World
     assert assets
     # A presigned URL takes any number of PUTs until it expires; a few are enough to rotate through.
     urls = [api.post("/api/v2/presigned-url", json={"name": "x.xml"}, headers=headers).json()["url"] for _ in range(3)]
+    runtime = harness.runtime
+    target = make_user(runtime, "target@example.com", role=Role.ANALYST)
+    mfa_user = make_user(runtime, "mfa@example.com", role=Role.VIEWER)
+    pending, enabled = totp.new_secret(), totp.new_secret()
+    with runtime.db.session() as session:
+        session.get(User, harness.user.id).mfa_secret = pending  # type: ignore[union-attr]
+        mfa = session.get(User, mfa_user.id)
+        assert mfa is not None
+        mfa.mfa_secret, mfa.mfa_enabled = enabled, True
     world = World(
         username=harness.user.email,
         token=token,
@@ -86,6 +108,11 @@ def world(api: TestClient, harness: Harness, corpus_dir: Path) -> Iterator[World
         operation_id=jobs[0],
         upload_key=harness.upload(b"<NessusClientData_v2/>", "contract.nessus"),
         presigned_urls=itertools.cycle(urls),
+        target_user_id=target.id,
+        mfa_secret=pending,
+        mfa_login=lambda: {"code": start_challenge(runtime.db, mfa), "token": totp.totp(enabled)},
+        emails=(f"new{n}@example.com" for n in itertools.count()),
+        fresh_token=lambda: login(api, harness.user.email)["Authorization"],
     )
     yield world
     # Else the run only ever saw refusals, and the success answer's schema went unchecked.
@@ -118,6 +145,8 @@ def _reaching_real_data(case: Case, world: World) -> Case:
         "report_id": world.report_id,
         "asset_id": world.asset_id,
         "operation_id": world.operation_id,
+        "tenant_id": 0,
+        "user_id": world.target_user_id,
     }
     params.update({name: value for name, value in known.items() if name in params})
     if "flaw_id" in params:
@@ -133,6 +162,14 @@ def _reaching_real_data(case: Case, world: World) -> Case:
         real.body = {**real.body, "key": world.upload_key}
     if isinstance(real.body, dict) and "password" in real.body:
         real.body = {**real.body, "username": world.username, "password": PASSWORD}
+    if isinstance(real.body, dict) and "email" in real.body:
+        real.body = {**real.body, "email": next(world.emails)}
+    if isinstance(real.body, dict) and "new_password" in real.body:
+        real.body = {"current_password": PASSWORD, "new_password": PASSWORD}
+    if case.path == "/api/v1/authenticate/mfa":
+        real.body = world.mfa_login()
+    if case.path == "/api/v2/user/mfa/qr/activate":
+        real.body = {"code": totp.totp(world.mfa_secret)}
     return real
 
 
@@ -147,5 +184,7 @@ def _reaching_real_data(case: Case, world: World) -> Case:
 def test_every_operation_keeps_its_contract(case: Case, world: World, app: FastAPI) -> None:
     headers = {"Authorization": world.token}
     case.call_and_validate(app=app, headers=headers, checks=CHECKS)
+    if case.path == "/api/v1/logout":
+        headers = {"Authorization": world.fresh_token()}
     response = _reaching_real_data(case, world).call_and_validate(app=app, headers=headers, checks=CHECKS)
     world.succeeded |= response.status_code < 300

@@ -1,8 +1,12 @@
-"""Password hashing (argon2) and PlexTrac-style JWTs (HS256, 15 minutes by default)."""
+"""Password hashing (argon2) and PlexTrac-style JWTs (HS256, 15 minutes by default).
+
+A token names its user's token generation (``gen``) and has its own id (``jti``): bumping the
+user's generation revokes all their tokens, and logout revokes one by its id (``deps``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -34,6 +38,11 @@ class TokenClaims:
     user_id: int
     tenant_id: int
     username: str
+    #: The user's token generation when it was issued; a token of an older generation is revoked.
+    generation: int = 0
+    #: The token's own id, by which logout revokes just this token.
+    jti: str = field(default_factory=lambda: secrets.token_hex(16))
+    expires_at: datetime | None = None
 
 
 def issue_token(claims: TokenClaims, *, secret: str, ttl_seconds: int) -> str:
@@ -43,6 +52,8 @@ def issue_token(claims: TokenClaims, *, secret: str, ttl_seconds: int) -> str:
         "userId": claims.user_id,
         "tenantId": claims.tenant_id,
         "username": claims.username,
+        "gen": claims.generation,
+        "jti": claims.jti,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
     }
@@ -57,9 +68,14 @@ def read_token(token: str, *, secret: str) -> TokenClaims:
     try:
         payload = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
         return TokenClaims(
-            user_id=int(payload["sub"]), tenant_id=int(payload["tenantId"]), username=str(payload["username"])
+            user_id=int(payload["sub"]),
+            tenant_id=int(payload["tenantId"]),
+            username=str(payload["username"]),
+            generation=int(payload["gen"]),
+            jti=str(payload["jti"]),
+            expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
         )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("the token has expired; authenticate again") from None
-    except (jwt.InvalidTokenError, KeyError, ValueError):
+    except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
         raise InvalidToken("the token is invalid") from None

@@ -24,6 +24,16 @@ class Client(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class ClientUser(Base):
+    """A grant: a user who is not an administrator sees a client only with one of these."""
+
+    __tablename__ = "client_users"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Report(Base):
     __tablename__ = "reports"
 

@@ -1,24 +1,56 @@
-"""Tenant-scoped access to clients, reports and client assets."""
+"""Access to clients, reports and client assets: administrators see every client of their
+tenant, other users only the clients they were granted (``client_users``). Everything
+client-scoped goes through ``get_client`` or ``visible_clients``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from scanlift.auth.models import User
-from scanlift.clients.models import Client, ClientAsset, ClientAssetPort, Report
+from scanlift.auth.roles import sees_every_client
+from scanlift.clients.models import Client, ClientAsset, ClientAssetPort, ClientUser, Report
 from scanlift.errors import NotFound
 from scanlift.findings.models import Finding
 
 
+def visible_clients(user: User) -> ColumnElement[bool]:
+    """A condition on ``Client`` that holds for the clients the user may see."""
+    in_tenant = Client.tenant_id == user.tenant_id
+    if sees_every_client(user.role):
+        return in_tenant
+    granted = select(ClientUser.client_id).where(ClientUser.user_id == user.id)
+    return and_(in_tenant, Client.id.in_(granted))
+
+
 def get_client(session: Session, user: User, client_id: int) -> Client:
-    """The client if it belongs to the user's tenant; a 404 otherwise, so ids never leak."""
-    client = session.get(Client, client_id)
-    if client is None or client.tenant_id != user.tenant_id:
+    """The client if the user may see it; a 404 otherwise, exactly as for a missing one, so
+    neither ids nor grants leak."""
+    client = session.scalar(select(Client).where(Client.id == client_id, visible_clients(user)))
+    if client is None:
         raise NotFound(f"client {client_id} not found")
     return client
+
+
+def grant(session: Session, client: Client, user: User) -> None:
+    """Let ``user`` see ``client`` (idempotent)."""
+    if session.get(ClientUser, (client.id, user.id)) is None:
+        session.add(ClientUser(client_id=client.id, user_id=user.id))
+        session.flush()
+
+
+def revoke(session: Session, client: Client, user: User) -> None:
+    session.execute(delete(ClientUser).where(ClientUser.client_id == client.id, ClientUser.user_id == user.id))
+
+
+def granted_client_ids(session: Session, user: User) -> list[int]:
+    return list(
+        session.scalars(
+            select(ClientUser.client_id).where(ClientUser.user_id == user.id).order_by(ClientUser.client_id)
+        )
+    )
 
 
 def get_report(session: Session, user: User, client_id: int, report_id: int) -> Report:
@@ -30,13 +62,15 @@ def get_report(session: Session, user: User, client_id: int, report_id: int) -> 
 
 
 def list_clients(session: Session, user: User) -> Sequence[Client]:
-    return session.scalars(select(Client).where(Client.tenant_id == user.tenant_id).order_by(Client.id)).all()
+    return session.scalars(select(Client).where(visible_clients(user)).order_by(Client.id)).all()
 
 
 def create_client(session: Session, user: User, **fields: object) -> Client:
+    """A new client in the user's tenant, granted to its creator."""
     client = Client(tenant_id=user.tenant_id, **fields)
     session.add(client)
     session.flush()
+    grant(session, client, user)
     return client
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from scanlift.clients.service import get_report
-from scanlift.deps import CurrentUser, SessionDep
+from scanlift.deps import Reader, SessionDep
 from scanlift.findings import service, views
 from scanlift.findings.schemas import FindingObject, FindingRow
 from scanlift.schemas import AUTHENTICATED, PathId, PathText, error_responses
@@ -14,7 +14,7 @@ router = APIRouter(tags=["findings"])
 
 
 @router.get("/api/v1/client/{client_id}/report/{report_id}/flaws", responses=error_responses(400, 404, *AUTHENTICATED))
-def list_findings(client_id: PathId, report_id: PathId, user: CurrentUser, session: SessionDep) -> list[FindingRow]:
+def list_findings(client_id: PathId, report_id: PathId, user: Reader, session: SessionDep) -> list[FindingRow]:
     report = get_report(session, user, client_id, report_id)
     return [views.finding_row(f) for f in service.list_findings(session, report)]
 
@@ -24,7 +24,7 @@ def list_findings(client_id: PathId, report_id: PathId, user: CurrentUser, sessi
     responses=error_responses(400, 404, *AUTHENTICATED),
 )
 def get_finding(
-    client_id: PathId, report_id: PathId, flaw_id: PathText, user: CurrentUser, session: SessionDep
+    client_id: PathId, report_id: PathId, flaw_id: PathText, user: Reader, session: SessionDep
 ) -> FindingObject:
     report = get_report(session, user, client_id, report_id)
     finding = service.get_finding(session, report, flaw_id)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from scanlift.auth.models import User
-from scanlift.deps import CurrentUser, RuntimeDep, SessionDep
+from scanlift.deps import Importer, Reader, RuntimeDep, SessionDep
 from scanlift.errors import BadRequest
 from scanlift.imports import service, views
 from scanlift.imports.schemas import (
@@ -40,7 +40,7 @@ def preuploaded_import(
     report_id: PathId,
     source: str,
     body: PreuploadedImport,
-    user: CurrentUser,
+    user: Importer,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ImportQueued:
@@ -65,7 +65,7 @@ def _enqueue(runtime: Runtime, job_id: str) -> None:
 
 
 @router.get("/api/v2/my-imports", responses=error_responses(*AUTHENTICATED))
-def my_imports(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> list[MyImportsRow]:
+def my_imports(user: Reader, session: SessionDep, runtime: RuntimeDep) -> list[MyImportsRow]:
     """The caller's recent imports, newest first. Match an import on ``key`` = its operationId."""
     listings = service.list_jobs(session, user, retention_seconds=runtime.settings.job_retention_seconds)
     return [
@@ -75,7 +75,7 @@ def my_imports(user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> l
 
 
 @router.get("/api/v2/my-imports/{operation_id}", responses=error_responses(404, *AUTHENTICATED))
-def my_import(operation_id: PathText, user: CurrentUser, session: SessionDep) -> ImportJobObject:
+def my_import(operation_id: PathText, user: Reader, session: SessionDep) -> ImportJobObject:
     """The full importJob for one operationId."""
     return views.job_object(service.get_job(session, user, operation_id))
 
@@ -86,7 +86,7 @@ def my_import(operation_id: PathText, user: CurrentUser, session: SessionDep) ->
     openapi_extra=ASSET_IMPORT_BODY,
 )
 async def import_assets(
-    client_id: PathId, source: str, request: Request, user: CurrentUser, runtime: RuntimeDep
+    client_id: PathId, source: str, request: Request, user: Importer, runtime: RuntimeDep
 ) -> ImportQueued:
     """Create or update client assets from an Nmap XML file, through the import queue.
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from scanlift.auth.models import User
 from scanlift.clients.models import Client, Report
-from scanlift.clients.service import get_client, get_report
+from scanlift.clients.service import get_client, get_report, visible_clients
 from scanlift.db.base import utcnow
 from scanlift.errors import BadRequest, NotFound
 from scanlift.jobs.models import FINISHED, ImportJob, JobKind
@@ -83,7 +83,7 @@ def list_jobs(session: Session, user: User, *, retention_seconds: int) -> Sequen
         select(ImportJob, Report.name, Client.name)
         .outerjoin(Report, Report.id == ImportJob.report_id)
         .join(Client, Client.id == ImportJob.client_id)
-        .where(ImportJob.user_id == user.id)
+        .where(ImportJob.user_id == user.id, visible_clients(user))
         .where(or_(ImportJob.status.not_in(FINISHED), ImportJob.last_updated_at >= cutoff))
         .order_by(ImportJob.created_at.desc(), ImportJob.id)
     ).all()
@@ -91,8 +91,13 @@ def list_jobs(session: Session, user: User, *, retention_seconds: int) -> Sequen
 
 
 def get_job(session: Session, user: User, job_id: str) -> ImportJob:
-    job = session.get(ImportJob, job_id)
-    if job is None or job.user_id != user.id:
+    """One of the caller's jobs, while they may still see its client."""
+    job = session.scalar(
+        select(ImportJob)
+        .join(Client, Client.id == ImportJob.client_id)
+        .where(ImportJob.id == job_id, ImportJob.user_id == user.id, visible_clients(user))
+    )
+    if job is None:
         raise NotFound(f"import {job_id} not found")
     return job
 

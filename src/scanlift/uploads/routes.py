@@ -7,9 +7,9 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Query, Request, Response
 
-from scanlift.deps import CurrentUser, RuntimeDep, SessionDep
+from scanlift.deps import Importer, RuntimeDep, SessionDep
 from scanlift.errors import Forbidden, NotFound, PayloadTooLarge
-from scanlift.schemas import AUTHENTICATED, error_responses
+from scanlift.schemas import AUTHORIZED, error_responses
 from scanlift.uploads import service, signing
 from scanlift.uploads.schemas import RAW_UPLOAD_BODY, STORED_RESPONSE, PresignRequest, PresignResponse
 from scanlift.uploads.storage.local import LocalObjectStore
@@ -17,8 +17,8 @@ from scanlift.uploads.storage.local import LocalObjectStore
 router = APIRouter(tags=["uploads"])
 
 
-@router.post("/api/v2/presigned-url", response_model=PresignResponse, responses=error_responses(400, *AUTHENTICATED))
-def presigned_url(body: PresignRequest, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> PresignResponse:
+@router.post("/api/v2/presigned-url", response_model=PresignResponse, responses=error_responses(400, *AUTHORIZED))
+def presigned_url(body: PresignRequest, user: Importer, session: SessionDep, runtime: RuntimeDep) -> PresignResponse:
     """Reserve an object key for the caller and return a URL that accepts one PUT of the file."""
     ttl = runtime.settings.presign_ttl_seconds
     record = service.issue_key(session, user, body.name, ttl_seconds=ttl)
