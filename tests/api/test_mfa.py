@@ -4,6 +4,7 @@ it with a 6-digit TOTP. Codes are single-use, expire, and wrong TOTPs are thrott
 from __future__ import annotations
 
 import base64
+import time
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -26,9 +27,9 @@ def _enable_mfa(api: TestClient, runtime: Runtime) -> str:
     secret = str(setup["secret"])
     wrong = f"{(int(totp.totp(secret)) + 1) % 10**6:06d}"
     assert api.post("/api/v2/user/mfa/qr/activate", json={"code": wrong}, headers=headers).status_code == 400
-    assert (
-        api.post("/api/v2/user/mfa/qr/activate", json={"code": totp.totp(secret)}, headers=headers).status_code == 200
-    )
+    # The previous step's code (within the drift allowed), so that the current one is still unused.
+    previous = totp.totp(secret, time.time() - totp.STEP_SECONDS)
+    assert api.post("/api/v2/user/mfa/qr/activate", json={"code": previous}, headers=headers).status_code == 200
     assert api.get("/api/v2/user/mfa/qr", headers=headers).status_code == 409
     return secret
 
@@ -44,8 +45,21 @@ def test_totp_matches_rfc_6238_vectors() -> None:
     secret = base64.b32encode(b"12345678901234567890").decode()
     for at, expected in ((59, "94287082"), (1111111109, "07081804"), (1234567890, "89005924")):
         assert totp.totp(secret, at) == expected[-6:]
-    assert totp.verify(secret, totp.totp(secret, 1000 - 30), at=1000)
-    assert not totp.verify(secret, totp.totp(secret, 1000 - 90), at=1000)
+    step = 1000 // totp.STEP_SECONDS
+    assert totp.matching_step(secret, totp.totp(secret, 1000 - 30), at=1000) == step - 1
+    assert totp.matching_step(secret, totp.totp(secret, 1000 - 90), at=1000) is None
+    assert totp.matching_step(secret, totp.totp(secret, 1000), at=1000, after=step) is None
+
+
+def test_a_totp_code_is_accepted_once(api: TestClient, runtime: Runtime) -> None:
+    secret = _enable_mfa(api, runtime)
+    now = totp.totp(secret)
+    assert api.post("/api/v1/authenticate/mfa", json={"code": _challenge(api), "token": now}).status_code == 200
+    # The same code, seen by someone looking over a shoulder, in a fresh login within its window.
+    replayed = api.post("/api/v1/authenticate/mfa", json={"code": _challenge(api), "token": now})
+    assert replayed.status_code == 401
+    following = totp.totp(secret, time.time() + totp.STEP_SECONDS)
+    assert api.post("/api/v1/authenticate/mfa", json={"code": _challenge(api), "token": following}).status_code == 200
 
 
 def test_login_with_a_second_factor(api: TestClient, runtime: Runtime) -> None:

@@ -3,16 +3,23 @@ imported, its file cannot be replaced."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import httpx
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import update
 
+from scanlift.app import create_app
 from scanlift.db.base import utcnow
+from scanlift.jobs.attempt import JobSettings
+from scanlift.jobs.pipeline import ImportPipeline
 from scanlift.runtime import Runtime
 from scanlift.uploads.models import UploadKey
 from tests.support.accounts import login, make_user
+from tests.support.seaweed import SeaweedS3
 
 NESSUS = b'<NessusClientData_v2><Report name="r"></Report></NessusClientData_v2>'
 
@@ -82,3 +89,36 @@ def test_an_imported_file_cannot_be_replaced(api: TestClient, runtime: Runtime) 
     response = api.put(path, content=b"<NessusClientData_v2>swapped</NessusClientData_v2>")
     assert response.status_code == 403
     assert "can no longer be replaced" in response.json()["message"]
+
+
+def test_an_s3_object_replaced_after_the_import_was_queued_is_not_imported(
+    seaweed: SeaweedS3, runtime: Runtime
+) -> None:
+    # A presigned S3 PUT cannot be revoked: the second PUT succeeds, but the worker, reading with
+    # the ETag the import saw, refuses the replaced bytes instead of importing them.
+    runtime.settings.storage_url = f"s3://scanlift-keys/imports-{uuid.uuid4().hex}"
+    runtime.settings.s3_endpoint_url = seaweed.endpoint_url
+    runtime.settings.s3_access_key_id = seaweed.access_key_id
+    runtime.settings.s3_secret_access_key = SecretStr(seaweed.secret_access_key)
+    make_user(runtime, "ana@example.com")
+    pipeline = ImportPipeline(runtime.db, runtime.storage, JobSettings(lease_seconds=30, max_bytes=10**9))
+    with TestClient(create_app(runtime.settings, runtime)) as api:
+        ana = login(api, "ana@example.com")
+        ids = _report(api, ana)
+        outcomes = {}
+        for case in ("kept", "replaced"):
+            presigned = api.post("/api/v2/presigned-url", json={"name": "scan.nessus"}, headers=ana).json()
+            assert httpx.put(presigned["url"], content=NESSUS).is_success
+            job_id = api.post(
+                f"/api/v2/client/{ids[0]}/report/{ids[1]}/preuploaded-import/nessus",
+                json={"key": presigned["key"], "fileName": "scan.nessus"},
+                headers=ana,
+            ).json()["operationId"]
+            if case == "replaced":
+                assert httpx.put(presigned["url"], content=NESSUS.replace(b'"r"', b'"swapped"')).is_success
+            pipeline.run(job_id)
+            outcomes[case] = api.get(f"/api/v2/my-imports/{job_id}", headers=ana).json()
+    assert outcomes["kept"]["status"] == "IMPORT COMPLETE"
+    assert outcomes["replaced"]["status"] == "ERROR"
+    assert outcomes["replaced"]["attempts"] == 1
+    assert "was replaced after the import was queued" in outcomes["replaced"]["error_status"]

@@ -26,7 +26,7 @@ from scanlift.config import Settings
 from scanlift.errors import PayloadTooLarge
 from scanlift.runtime import Runtime
 from scanlift.uploads.keys import new_key
-from scanlift.uploads.storage import ObjectStore, open_store
+from scanlift.uploads.storage import ObjectChanged, ObjectStore, open_store
 from scanlift.uploads.storage.local import LocalObjectStore
 from scanlift.uploads.storage.s3 import S3ObjectStore
 from tests.support.accounts import login, make_user
@@ -150,6 +150,19 @@ def test_put_of_an_empty_stream(backend: Backend) -> None:
     assert backend.store.put(key, io.BytesIO(b""), max_bytes=10).size == 0
     assert backend.store.stat(key).size == 0
     assert read_all(backend.store, key) == b""
+
+
+def test_open_with_an_etag_reads_only_the_object_stat_saw(backend: Backend) -> None:
+    store, key = backend.store, new_key("scan.nessus")
+    store.put(key, io.BytesIO(b"first"), max_bytes=100)
+    seen = store.stat(key).etag
+    with store.open(key, etag=seen) as reader:
+        assert reader.read() == b"first"
+    store.put(key, io.BytesIO(b"other"), max_bytes=100)  # the same size: only the version differs
+    with pytest.raises(ObjectChanged, match="was replaced after the import was queued"):
+        store.open(key, etag=seen)
+    with store.open(key, etag=store.stat(key).etag) as reader:
+        assert reader.read() == b"other"
 
 
 def test_missing_and_malformed_keys_raise_file_not_found(backend: Backend) -> None:

@@ -101,6 +101,8 @@ def activate_mfa(user: User, code: str) -> None:
         raise Conflict("two-factor authentication is on already")
     if not user.mfa_secret:
         raise Conflict("get a secret from /api/v2/user/mfa/qr first")
-    if not totp.verify(user.mfa_secret, code):
+    step = totp.matching_step(user.mfa_secret, code)
+    if step is None:
         raise BadRequest("the code does not match the secret; check the device's clock and try again")
     user.mfa_enabled = True
+    user.mfa_last_step = step

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scanlift.db.base import Base, utcnow
@@ -35,6 +35,8 @@ class User(Base):
     #: The TOTP secret (base32); set by /api/v2/user/mfa/qr, in force once ``mfa_enabled``.
     mfa_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     mfa_enabled: Mapped[bool] = mapped_column(default=False)
+    #: The TOTP time step last accepted: its code, and any earlier one, is never taken again.
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

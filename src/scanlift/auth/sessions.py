@@ -6,9 +6,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
 from scanlift.auth import totp
@@ -17,6 +16,7 @@ from scanlift.auth.security import TokenClaims
 from scanlift.auth.service import check_throttle, record_failure
 from scanlift.db.base import utcnow
 from scanlift.db.engine import Database
+from scanlift.db.upsert import rows_affected
 from scanlift.errors import Unauthorized
 
 #: How long the ``code`` of a two-factor login is good for.
@@ -51,6 +51,13 @@ def start_challenge(db: Database, user: User) -> str:
     return code
 
 
+def _take_step(session: Session, user: User, step: int) -> bool:
+    """Record ``step`` as the user's last TOTP step, unless it (or a later one) was taken."""
+    unused = or_(User.mfa_last_step.is_(None), User.mfa_last_step < step)
+    taken = rows_affected(session, update(User).where(User.id == user.id, unused).values(mfa_last_step=step))
+    return taken == 1
+
+
 @dataclass(frozen=True, slots=True)
 class Throttle:
     max_failures_per_minute: int
@@ -79,10 +86,12 @@ def complete_challenge(db: Database, code: str, token: str, throttle: Throttle) 
             address=throttle.address,
             max_failures_per_address=throttle.max_failures_per_address,
         )
-        if totp.verify(user.mfa_secret, token):
-            # Single use, also under concurrency: only the one DELETE that removes the row wins.
-            used = session.execute(delete(MfaChallenge).where(MfaChallenge.code_hash == digest))
-            if cast(CursorResult[Any], used).rowcount != 1:
+        step = totp.matching_step(user.mfa_secret, token, after=user.mfa_last_step)
+        if step is not None:
+            # Single use, also under concurrency: only the one DELETE that removes the challenge,
+            # and the one UPDATE that moves the user's last step forward, win.
+            used = rows_affected(session, delete(MfaChallenge).where(MfaChallenge.code_hash == digest))
+            if used != 1 or not _take_step(session, user, step):
                 raise Unauthorized("the MFA code is unknown, used or expired; authenticate again")
             return user
         challenge.failures += 1

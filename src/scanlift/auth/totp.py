@@ -37,11 +37,16 @@ def totp(secret: str, at: float | None = None) -> str:
     return hotp(secret, int((time.time() if at is None else at) // STEP_SECONDS))
 
 
-def verify(secret: str, code: str, at: float | None = None) -> bool:
-    """Whether ``code`` is the code of the current step or of one step either side."""
+def matching_step(secret: str, code: str, *, after: int | None = None, at: float | None = None) -> int | None:
+    """The time step whose code ``code`` is (now, or one step either side), if it is later than
+    ``after``: a code already used is not taken again (RFC 6238 §5.2), even within its window."""
     counter = int((time.time() if at is None else at) // STEP_SECONDS)
-    matches = [hmac.compare_digest(hotp(secret, counter + d), code) for d in range(-DRIFT_STEPS, DRIFT_STEPS + 1)]
-    return any(matches)
+    found = None
+    for step in range(counter - DRIFT_STEPS, counter + DRIFT_STEPS + 1):
+        # Every candidate is compared, so that the time taken does not tell which one matched.
+        if hmac.compare_digest(hotp(secret, step), code) and (after is None or step > after):
+            found = step
+    return found
 
 
 def provisioning_uri(secret: str, account: str, issuer: str = "scanlift") -> str:

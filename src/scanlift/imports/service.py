@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -45,20 +46,11 @@ def create_job(
     if not is_known_source(request.source):
         raise BadRequest(str(UnknownSource(request.source)))
     report = get_report(session, user, client_id, report_id)
-    upload, info = uploaded_object(session, store, user, request.key)
-    file_name = request.file_name or upload.file_name
     job = ImportJob(
-        id=str(uuid.uuid4()),
-        tenant_id=user.tenant_id,
-        user_id=user.id,
-        user_email=user.email,
+        **_file_fields(session, store, user, request.key, request.file_name),
         client_id=report.client_id,
         report_id=report.id,
         source=request.source,
-        file_location=request.key,
-        original_filename=file_name,
-        file_type=mimetypes.guess_type(file_name)[0] or "application/octet-stream",
-        file_size=info.size,
         parser_actions_enabled=request.use_parser_actions,
         asset_tags=request.tags.assets,
         finding_tags=request.tags.findings,
@@ -116,22 +108,31 @@ def create_asset_job(
     if source not in ASSET_SOURCES:
         raise BadRequest(f"unknown asset import source {source!r}; valid sources: {', '.join(sorted(ASSET_SOURCES))}")
     client = get_client(session, user, client_id)
-    upload, info = uploaded_object(session, store, user, key)
-    file_name = file_name or upload.file_name
     job = ImportJob(
-        id=str(uuid.uuid4()),
+        **_file_fields(session, store, user, key, file_name),
         kind=JobKind.ASSETS,
-        tenant_id=user.tenant_id,
-        user_id=user.id,
-        user_email=user.email,
         client_id=client.id,
         report_id=None,
         source=source,
-        file_location=key,
-        original_filename=file_name,
-        file_type=mimetypes.guess_type(file_name)[0] or "application/octet-stream",
-        file_size=info.size,
     )
     session.add(job)
     session.flush()
     return job
+
+
+def _file_fields(session: Session, store: ObjectStore, user: User, key: str, file_name: str) -> dict[str, Any]:
+    """A new job's owner and file: the upload key is taken (once), and the object's ETag is kept
+    so that the worker reads exactly the bytes that were there when the import was queued."""
+    upload, info = uploaded_object(session, store, user, key)
+    name = file_name or upload.file_name
+    return {
+        "id": str(uuid.uuid4()),
+        "tenant_id": user.tenant_id,
+        "user_id": user.id,
+        "user_email": user.email,
+        "file_location": key,
+        "original_filename": name,
+        "file_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
+        "file_size": info.size,
+        "file_etag": info.etag,
+    }

@@ -51,6 +51,9 @@ class ImportJob(Base):
     original_filename: Mapped[str] = mapped_column(String(300))
     file_type: Mapped[str] = mapped_column(String(100))
     file_size: Mapped[int] = mapped_column(BigInteger)
+    #: The object's ETag when the import was queued: the worker reads only those bytes (None for
+    #: jobs queued before migration 0007).
+    file_etag: Mapped[str | None] = mapped_column(String(200), default=None)
     parser_actions_enabled: Mapped[bool] = mapped_column(default=False)
     processed_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     progress: Mapped[int] = mapped_column(default=0)

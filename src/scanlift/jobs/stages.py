@@ -31,7 +31,7 @@ def read(storage: ObjectStore, attempt: Attempt) -> Iterator[CountingReader]:
     job = attempt.job
     if job.file_size > attempt.settings.max_bytes:
         raise InvalidFile(job.source, f"the file is {job.file_size} bytes; the limit is {attempt.settings.max_bytes}")
-    with storage.open(job.file_location) as raw:
+    with storage.open(job.file_location, etag=job.file_etag) as raw:
         yield CountingReader(raw, attempt.on_bytes_read)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from scanlift.config import Settings
-from scanlift.uploads.storage.base import ObjectInfo, ObjectStore
+from scanlift.uploads.storage.base import ObjectChanged, ObjectInfo, ObjectStore
 from scanlift.uploads.storage.local import LocalObjectStore
 
-__all__ = ["ObjectInfo", "ObjectStore", "open_store"]
+__all__ = ["ObjectChanged", "ObjectInfo", "ObjectStore", "open_store"]
 
 
 def open_store(settings: Settings) -> ObjectStore:

@@ -5,11 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
+from scanlift.errors import UserError
+
 
 @dataclass(frozen=True, slots=True)
 class ObjectInfo:
     size: int
     etag: str
+
+
+class ObjectChanged(UserError):
+    """The object is no longer the one an import was queued for."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"the file uploaded for key {key!r} was replaced after the import was queued; "
+            "upload it again under a new key and import that"
+        )
 
 
 class ObjectStore(Protocol):
@@ -23,8 +35,12 @@ class ObjectStore(Protocol):
 
     def stat(self, key: str) -> ObjectInfo: ...
 
-    def open(self, key: str) -> BinaryIO:
-        """A reader that streams the object; the caller closes it."""
+    def open(self, key: str, *, etag: str | None = None) -> BinaryIO:
+        """A reader that streams the object; the caller closes it.
+
+        With ``etag``, the object must still be the one ``stat`` saw with that ETag, else
+        ``ObjectChanged``: the check and the read are one request, so nothing can slip between.
+        """
         ...
 
     def delete(self, key: str) -> None:

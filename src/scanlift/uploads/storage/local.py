@@ -17,7 +17,7 @@ import anyio
 from scanlift.errors import PayloadTooLarge
 from scanlift.uploads import signing
 from scanlift.uploads.keys import is_valid_key
-from scanlift.uploads.storage.base import ObjectInfo
+from scanlift.uploads.storage.base import ObjectChanged, ObjectInfo
 
 _WRITE_BATCH = 1024 * 1024
 
@@ -102,12 +102,16 @@ class LocalObjectStore:
         return ObjectInfo(size=size, etag=digest.hexdigest())
 
     def stat(self, key: str) -> ObjectInfo:
-        path = self.path_for(key)
-        info = path.stat()  # raises FileNotFoundError
-        return ObjectInfo(size=info.st_size, etag=f"{int(info.st_mtime_ns):x}-{info.st_size:x}")
+        return _info(self.path_for(key).stat())  # raises FileNotFoundError
 
-    def open(self, key: str) -> BinaryIO:
-        return self.path_for(key).open("rb")
+    def open(self, key: str, *, etag: str | None = None) -> BinaryIO:
+        handle = self.path_for(key).open("rb")
+        # A PUT replaces the file (a new inode, a new mtime): the handle already open keeps the
+        # bytes it names, so checking that handle's own ETag leaves no gap for a swap.
+        if etag is not None and _info(os.fstat(handle.fileno())).etag != etag:
+            handle.close()
+            raise ObjectChanged(key)
+        return handle
 
     def delete(self, key: str) -> None:
         try:
@@ -121,3 +125,9 @@ class LocalObjectStore:
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise OSError(f"object store directory {self.root} is not writable")
+
+
+def _info(status: os.stat_result) -> ObjectInfo:
+    # Every write lands in a new file that replaces the old one, so the inode tells versions apart
+    # even when two writes of one size share an mtime tick.
+    return ObjectInfo(size=status.st_size, etag=f"{status.st_ino:x}-{status.st_mtime_ns:x}-{status.st_size:x}")

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from scanlift.errors import PayloadTooLarge
 from scanlift.uploads.keys import is_valid_key
-from scanlift.uploads.storage.base import ObjectInfo
+from scanlift.uploads.storage.base import ObjectChanged, ObjectInfo
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -38,6 +38,7 @@ _MAX_PARTS = 10_000
 _READ_BUFFER = 1 * MiB
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _NO_BUCKET_CODES = frozenset({"404", "NoSuchBucket", "NotFound"})
+_CHANGED_CODES = frozenset({"412", "PreconditionFailed"})
 _DENIED_CODES = frozenset({"403", "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch"})
 
 AddressingStyle = Literal["path", "virtual", "auto"]
@@ -174,12 +175,18 @@ class S3ObjectStore:
             _raise_missing(exc, key)
         return ObjectInfo(size=int(head["ContentLength"]), etag=str(head.get("ETag", "")).strip('"'))
 
-    def open(self, key: str) -> BinaryIO:
+    def open(self, key: str, *, etag: str | None = None) -> BinaryIO:
         name = self.object_key(key)
         self._ensure_bucket()
+        # A presigned PUT cannot be revoked: If-Match makes S3 refuse to serve a replaced object.
         try:
-            body = self._client.get_object(Bucket=self.bucket, Key=name)["Body"]
+            if etag:
+                body = self._client.get_object(Bucket=self.bucket, Key=name, IfMatch=f'"{etag}"')["Body"]
+            else:
+                body = self._client.get_object(Bucket=self.bucket, Key=name)["Body"]
         except ClientError as exc:
+            if _code(exc) in _CHANGED_CODES:
+                raise ObjectChanged(key) from None
             _raise_missing(exc, key)
         return io.BufferedReader(_BodyReader(body), buffer_size=_READ_BUFFER)
 
