@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     queue_poll_interval: float = Field(default=0.1, gt=0)
     #: Address-space cap for each worker process, so that a runaway parse fails alone.
     worker_memory_limit_mb: int = Field(default=4096, ge=0)
+    #: A worker process whose peak memory passed this is replaced by a fresh one once its
+    #: import ends, so that one huge file does not keep its memory held (0: never).
+    worker_recycle_mb: int = Field(default=1024, ge=0)
     #: Scheduling priority drop for import processes (0-19), so that an API on the same host
     #: stays responsive while imports run.
     worker_nice: int = Field(default=10, ge=0, le=19)

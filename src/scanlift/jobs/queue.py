@@ -13,6 +13,7 @@ from celery import Celery
 
 from scanlift.config import Settings
 from scanlift.jobs import transport
+from scanlift.jobs.memory import recycle_kib
 
 IMPORT_TASK = "scanlift.run_import"
 
@@ -42,6 +43,7 @@ def _celery_config(settings: Settings) -> dict[str, Any]:
         "broker_channel_error_retry": True,
         "worker_hijack_root_logger": False,
         "worker_send_task_events": False,
+        "worker_max_memory_per_child": recycle_kib(settings.worker_recycle_mb),
         "task_serializer": "json",
         "accept_content": ["json"],
     }

@@ -9,9 +9,10 @@ import resource
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging, worker_process_init
+from celery.signals import setup_logging, task_postrun, worker_process_init
 
 from scanlift.config import Settings
+from scanlift.jobs.memory import give_back
 from scanlift.jobs.pipeline import ImportPipeline
 from scanlift.jobs.queue import IMPORT_TASK
 from scanlift.runtime import Runtime
@@ -60,3 +61,8 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         if settings.worker_nice:
             # Imports are batch work: on a shared host the API's requests go first.
             os.nice(settings.worker_nice)
+
+    @task_postrun.connect(weak=False)
+    def _give_memory_back(**_kwargs: Any) -> None:
+        """An idle worker should not hold the memory of the import it just ran (``jobs.memory``)."""
+        give_back()
