@@ -13,15 +13,17 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
+from scanlift.limits import file_limits
 from scanlift.parsers.base import Evidence, InvalidFile, Port, ScanAsset, ScanFinding, ScanRecord, Score, excerpt
 
-MAX_ID_CHARS = 256
-MAX_NAME_CHARS = 1024
-MAX_TITLE_CHARS = 1024
-MAX_TEXT_CHARS = 1024 * 1024
-MAX_EVIDENCE_CHARS = 16 * 1024 * 1024
-MAX_SHORT_CHARS = 1024
-MAX_ITEMS = 10_000
+_LIMITS = file_limits()
+MAX_ID_CHARS = _LIMITS.max_id_chars
+MAX_NAME_CHARS = _LIMITS.max_name_chars
+MAX_TITLE_CHARS = _LIMITS.max_title_chars
+MAX_TEXT_CHARS = _LIMITS.max_text_chars
+MAX_EVIDENCE_CHARS = _LIMITS.max_evidence_chars
+MAX_SHORT_CHARS = _LIMITS.max_title_chars
+MAX_ITEMS = _LIMITS.max_list_items
 HIGHEST_PORT = 65535
 
 _Record = TypeVar("_Record", ScanFinding, ScanAsset)

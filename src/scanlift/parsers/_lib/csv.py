@@ -8,11 +8,12 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from scanlift.limits import file_limits
 from scanlift.parsers.base import InvalidFile
 
 #: The longest line (and so the longest cell) read. Scanner CSVs carry whole plugin outputs in one
 #: cell, so the stdlib's 128 KiB is too small; a line of hundreds of megabytes is an attack.
-MAX_LINE_CHARS = 16 * 1024 * 1024
+MAX_LINE_CHARS = file_limits().csv_max_line_bytes
 csv.field_size_limit(MAX_LINE_CHARS)
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -39,7 +40,7 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 #: A header row longer than this is no header: it is refused before it is held in memory.
-MAX_HEADER_BYTES = 1024 * 1024
+MAX_HEADER_BYTES = file_limits().csv_max_header_bytes
 
 
 def iter_rows(

@@ -13,17 +13,18 @@ from typing import Any, BinaryIO
 
 import ijson
 
+from scanlift.limits import file_limits
 from scanlift.parsers.base import InvalidFile
 
 #: Deeper nesting than any scanner export uses; a file nested deeper is refused.
-MAX_DEPTH = 256
+MAX_DEPTH = file_limits().json_max_depth
 #: The longest number accepted, in digits. Below Python's int-string limit (4,300), beyond which
 #: ijson's C backend crashes the process when it converts an exact integer.
-MAX_NUMBER_DIGITS = 4000
+MAX_NUMBER_DIGITS = file_limits().json_max_number_digits
 #: The longest stretch of a document without a quote character: it bounds every string value
 #: (and any run of whitespace, digits or brackets) without parsing. yajl copies a string that
 #: spans reads once per read, so a value's cost grows with its square: 8 MiB costs 2.5 s.
-MAX_VALUE_BYTES = 8 * 1024 * 1024
+MAX_VALUE_BYTES = file_limits().json_max_value_bytes
 #: ijson's C backend turns each read into all of its events before yielding the first, and each
 #: event carries its path: a read of deeply nested arrays costs the square of its size (64 KiB of
 #: "[" took 10 GB). 4 KiB reads bound that to tens of megabytes, before the depth check stops it.

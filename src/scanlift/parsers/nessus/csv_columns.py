@@ -12,7 +12,7 @@ import io
 from collections.abc import Mapping
 from typing import BinaryIO
 
-from scanlift.parsers._lib.csv import sniff_delimiter
+from scanlift.parsers._lib.csv import MAX_HEADER_BYTES, sniff_delimiter
 from scanlift.parsers.base import InvalidFile
 
 SOURCE = "nessus"
@@ -154,9 +154,6 @@ FIELD_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Patch Available", ("patch available",)),
 )
 
-
-#: The longest header row accepted; a longer first line is not a scanner CSV header.
-MAX_HEADER_BYTES = 1 << 20
 
 UNNAMED = "Unnamed column"
 
