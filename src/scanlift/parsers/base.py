@@ -72,8 +72,13 @@ class Score:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ScanFinding:
-    """One sighting of a finding, optionally on one asset and port."""
+class FindingDefinition:
+    """What a finding is, wherever it is seen: its identity, rating and texts.
+
+    Scanners that define a check once and report it on many hosts (a Nessus plugin, a Qualys QID,
+    a Nexpose vulnerability definition) are read into one of these, and each sighting is stamped
+    with it by ``sighted``. ``ScanFinding`` extends it, so the two never disagree on a field.
+    """
 
     #: The tool's own stable id (plugin id, QID, issue type…), else ``title_flaw_id(title)``.
     flaw_id: str
@@ -90,6 +95,46 @@ class ScanFinding:
     tags: tuple[str, ...] = ()
     #: Extra scanner fields kept as PlexTrac custom fields: (label, value).
     fields: tuple[tuple[str, str], ...] = ()
+
+    def sighted(
+        self,
+        *,
+        asset: str | None,
+        port: Port | None = None,
+        location_url: str = "",
+        vulnerable_parameters: tuple[str, ...] = (),
+        evidence: tuple[Evidence, ...] = (),
+        severity: Severity | None = None,
+    ) -> ScanFinding:
+        """This finding as seen once; ``severity`` is for scanners that rate each sighting."""
+        return ScanFinding(
+            flaw_id=self.flaw_id,
+            title=self.title,
+            severity=severity or self.severity,
+            description=self.description,
+            recommendations=self.recommendations,
+            references=self.references,
+            cves=self.cves,
+            cwes=self.cwes,
+            scores=self.scores,
+            tags=self.tags,
+            fields=self.fields,
+            asset=asset,
+            port=port,
+            location_url=location_url,
+            vulnerable_parameters=vulnerable_parameters,
+            evidence=evidence,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanFinding(FindingDefinition):
+    """One sighting of a finding, optionally on one asset and port.
+
+    The sighting's fields come after the definition's: records are dumped field by field, in
+    order (``scanlift parse`` writes ``dataclasses.asdict``), so the order is part of the output.
+    """
+
     #: Name of the affected asset (matches ``ScanAsset.name``); None for a finding with no asset.
     asset: str | None = None
     port: Port | None = None

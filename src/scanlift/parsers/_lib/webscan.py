@@ -1,4 +1,5 @@
-"""Small helpers for the web-scanner parsers (OWASP ZAP, Acunetix, Invicti/Netsparker).
+"""Small helpers for the web-scanner parsers (OWASP ZAP, Acunetix, Invicti/Netsparker; Qualys WAS
+names its web applications with ``web_asset`` too).
 
 These three tools each export XML *and* JSON: ``records_by_kind`` chooses the reader from the
 head the runner sniffed (the JSON readers skip a UTF-8 BOM themselves). The rest turns

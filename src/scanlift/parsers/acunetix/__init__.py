@@ -18,6 +18,7 @@ freed, and the Crawler's site-file list is freed unread.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -37,17 +38,7 @@ from scanlift.parsers._lib.webscan import (
     web_asset,
 )
 from scanlift.parsers._lib.xml import iter_elements, local_name
-from scanlift.parsers.base import (
-    Evidence,
-    Port,
-    ScanAsset,
-    ScanFinding,
-    ScanRecord,
-    Score,
-    Severity,
-    Sniff,
-    Upload,
-)
+from scanlift.parsers.base import Evidence, Port, ScanAsset, ScanFinding, ScanRecord, Score, Severity, Sniff, Upload
 from scanlift.parsers.invicti import json as _invicti_json
 
 ROOT = "ScanGroup"
@@ -154,17 +145,11 @@ def _asset(scan: _Scan) -> ScanAsset | None:
         ports = {
             n: Port(number=p.number, protocol=p.protocol, service=p.service, version=server) for n, p in ports.items()
         }
-    asset = web_asset(host, ports.values())
-    os_name = _known(scan.os)
     banner = _known(scan.banner)
-    return ScanAsset(
-        name=asset.name,
-        ips=asset.ips,
-        hostname=asset.hostname,
-        fqdn=asset.fqdn,
-        operating_system=os_name,
+    return dataclasses.replace(
+        web_asset(host, ports.values()),
+        operating_system=_known(scan.os),
         description=f"Banner: {banner}" if banner else "",
-        ports=asset.ports,
     )
 
 

@@ -24,15 +24,7 @@ from typing import Any, BinaryIO, NamedTuple
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.json import iter_items, value_text
 from scanlift.parsers.base import Evidence, InvalidFile, ScanRecord
-from scanlift.parsers.burp.common import (
-    AssetTracker,
-    BurpIssue,
-    classifications_text,
-    records,
-    references_from_html,
-    require_title,
-    text_evidence,
-)
+from scanlift.parsers.burp import common as _burp
 from scanlift.parsers.burp.messages import decode_http, pair_evidence
 
 SOURCE = "burp"
@@ -85,12 +77,12 @@ _GRAPHQL_KEYS = _Keys(
 
 def _issue(
     item: Mapping[str, Any], knowledge: Mapping[str, Any], keys: _Keys, *, title: str, type_id: str
-) -> BurpIssue:
+) -> _burp.BurpIssue:
     """One issue: per-instance facts from ``item``, issue-type texts from ``knowledge``.
 
     The REST API carries both on the issue itself; GraphQL puts the type's texts on ``issue_type``.
     """
-    return BurpIssue(
+    return _burp.BurpIssue(
         title=title,
         type_id=type_id,
         severity=value_text(item.get("severity")).strip(),
@@ -103,8 +95,8 @@ def _issue(
         detail=_text.html_to_text(value_text(item.get(keys.detail)).strip()),
         remediation_background=_text.html_to_text(value_text(knowledge.get(keys.remediation_background)).strip()),
         remediation_detail=_text.html_to_text(value_text(item.get(keys.remediation_detail)).strip()),
-        references=references_from_html(value_text(knowledge.get(keys.references)).strip()),
-        classifications=classifications_text(value_text(knowledge.get(keys.classifications)).strip()),
+        references=_burp.references_from_html(value_text(knowledge.get(keys.references)).strip()),
+        classifications=_burp.classifications_text(value_text(knowledge.get(keys.classifications)).strip()),
     )
 
 
@@ -112,21 +104,21 @@ def _issue(
 
 
 def parse_api(stream: BinaryIO) -> Iterator[ScanRecord]:
-    assets = AssetTracker()
+    assets = _burp.AssetTracker()
     for number, event in enumerate(iter_items(stream, f"{API_KEY}.item", source=SOURCE), start=1):
         event = _dict(event, f"issue_events[{number - 1}]")
         if event.get("issue") is None:
             continue  # a status event without an issue, not a finding
-        yield from records(_api_issue(_dict(event["issue"], f"issue_events[{number - 1}].issue"), number), assets)
+        yield from _burp.records(_api_issue(_dict(event["issue"], f"issue_events[{number - 1}].issue"), number), assets)
 
 
-def _api_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
+def _api_issue(item: Mapping[str, Any], number: int) -> _burp.BurpIssue:
     type_id = value_text(item.get("type_index")).strip()
     issue = _issue(
         item,
         item,
         _API_KEYS,
-        title=require_title(SOURCE, value_text(item.get("name")).strip(), type_id, f"issue event {number}"),
+        title=_burp.require_title(SOURCE, value_text(item.get("name")).strip(), type_id, f"issue event {number}"),
         type_id=type_id,
     )
     pairs = 0
@@ -148,7 +140,7 @@ def _api_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
             )
             if found is not None:
                 issue.evidence.append(found)
-        details = text_evidence(
+        details = _burp.text_evidence(
             f"{value_text(evidence.get('type')).strip() or 'Evidence'} {index}", _api_details(evidence)
         )
         if details is not None:
@@ -197,12 +189,12 @@ def _api_details(evidence: Mapping[str, Any]) -> list[str]:
 
 
 def parse_graphql(stream: BinaryIO) -> Iterator[ScanRecord]:
-    assets = AssetTracker()
+    assets = _burp.AssetTracker()
     for number, item in enumerate(iter_items(stream, f"{GRAPHQL_KEY}.item", source=SOURCE), start=1):
-        yield from records(_graphql_issue(_dict(item, f"Issues[{number - 1}]"), number), assets)
+        yield from _burp.records(_graphql_issue(_dict(item, f"Issues[{number - 1}]"), number), assets)
 
 
-def _graphql_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
+def _graphql_issue(item: Mapping[str, Any], number: int) -> _burp.BurpIssue:
     issue_type = _dict(item.get("issue_type"), f"Issues[{number - 1}].issue_type")
     index = issue_type.get("type_index")
     type_id = value_text(index if index is not None else item.get("type_index")).strip()
@@ -212,7 +204,7 @@ def _graphql_issue(item: Mapping[str, Any], number: int) -> BurpIssue:
         item,
         issue_type,
         _GRAPHQL_KEYS,
-        title=require_title(SOURCE, value_text(issue_type.get("name")).strip(), type_id, where),
+        title=_burp.require_title(SOURCE, value_text(issue_type.get("name")).strip(), type_id, where),
         type_id=type_id,
     )
     for field_name, label in (("novelty", "Novelty"), ("confirmed", "Confirmed")):
@@ -240,7 +232,7 @@ def _graphql_evidence(items: list[Any]) -> list[Evidence]:
                 if index not in order:
                     order.append(index)
         if isinstance(entry.get("description_html"), str) or isinstance(entry.get("title"), str):
-            found = text_evidence(
+            found = _burp.text_evidence(
                 value_text(entry.get("title")).strip() or f"Evidence {position}",
                 [_text.html_to_text(value_text(entry.get("description_html")).strip())],
             )

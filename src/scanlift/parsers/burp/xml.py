@@ -16,15 +16,7 @@ from lxml import etree
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.xml import iter_elements, local_name
 from scanlift.parsers.base import Evidence, ScanRecord, Upload
-from scanlift.parsers.burp.common import (
-    AssetTracker,
-    BurpIssue,
-    classifications_text,
-    records,
-    references_from_html,
-    require_title,
-    text_evidence,
-)
+from scanlift.parsers.burp import common as _burp
 from scanlift.parsers.burp.messages import decode_base64_http, decode_http, pair_evidence
 
 SOURCE = "burp"
@@ -40,10 +32,10 @@ _RECORD_ELEMENTS = (
 
 
 def parse(upload: Upload) -> Iterator[ScanRecord]:
-    assets = AssetTracker()
+    assets = _burp.AssetTracker()
     elements = iter_elements(upload.stream, head=upload.head, source=SOURCE, roots=(ROOT,), tags=("issue",))
     for number, element in enumerate(elements, start=1):
-        yield from records(_issue(element, number), assets)
+        yield from _burp.records(_issue(element, number), assets)
 
 
 def _text_of(item: etree._Element, tag: str) -> str:
@@ -56,15 +48,15 @@ def _html_of(item: etree._Element, tag: str) -> str:
     return (child.text or "") if child is not None else ""
 
 
-def _issue(item: etree._Element, number: int) -> BurpIssue:
+def _issue(item: etree._Element, number: int) -> _burp.BurpIssue:
     type_id = _text_of(item, "type")
     host = item.find("host")
     detail = _text.html_to_text(_html_of(item, "issueDetail"))
     items = [(i.text or "").strip() for i in item.iterfind("issueDetailItems/issueDetailItem")]
     if any(items):
         detail = _text.join_paragraphs(detail, "\n".join(f"- {i}" for i in items if i))
-    issue = BurpIssue(
-        title=require_title(SOURCE, _text_of(item, "name"), type_id, f"<issue> number {number}"),
+    issue = _burp.BurpIssue(
+        title=_burp.require_title(SOURCE, _text_of(item, "name"), type_id, f"<issue> number {number}"),
         type_id=type_id,
         severity=_text_of(item, "severity"),
         confidence=_text_of(item, "confidence"),
@@ -77,8 +69,8 @@ def _issue(item: etree._Element, number: int) -> BurpIssue:
         detail=detail,
         remediation_background=_text.html_to_text(_html_of(item, "remediationBackground")),
         remediation_detail=_text.html_to_text(_html_of(item, "remediationDetail")),
-        references=references_from_html(_html_of(item, "references")),
-        classifications=classifications_text(_html_of(item, "vulnerabilityClassifications")),
+        references=_burp.references_from_html(_html_of(item, "references")),
+        classifications=_burp.classifications_text(_html_of(item, "vulnerabilityClassifications")),
     )
     for index, pair in enumerate(item.iterchildren("requestresponse"), start=1):
         evidence = _pair(pair, index)
@@ -86,7 +78,7 @@ def _issue(item: etree._Element, number: int) -> BurpIssue:
             issue.evidence.append(evidence)
     for tag, caption in _RECORD_ELEMENTS:
         for index, record in enumerate(item.iterchildren(tag), start=1):
-            found = text_evidence(f"{caption} {index}", _record_lines(record))
+            found = _burp.text_evidence(f"{caption} {index}", _record_lines(record))
             if found is not None:
                 issue.evidence.append(found)
     return issue

@@ -10,14 +10,7 @@ from lxml import etree
 
 from scanlift.parsers._lib.xml import release
 from scanlift.parsers.base import Evidence, ScanRecord
-from scanlift.parsers.burp.common import (
-    AssetTracker,
-    BurpIssue,
-    classifications_text,
-    records,
-    references_from_html,
-    require_title,
-)
+from scanlift.parsers.burp import common as _burp
 from scanlift.parsers.burphtml.elements import (
     SOURCE,
     block_text,
@@ -72,7 +65,7 @@ class IssueReader:
     """State machine over finished elements; yields records as soon as an issue is complete."""
 
     def __init__(self) -> None:
-        self.assets = AssetTracker()
+        self.assets = _burp.AssetTracker()
         # Enterprise layouts
         self.rows: dict[str, _Row] = {}
         self.summary_site = ""
@@ -152,8 +145,8 @@ class IssueReader:
         path = content_of(path_element) if path_element is not None and path_element.tag == "a" else ""
         if not path and row is not None:
             path = row.path
-        issue = BurpIssue(
-            title=require_title(SOURCE, title or (row.type_name if row else ""), "", f"issue {anchor or '?'}"),
+        issue = _burp.BurpIssue(
+            title=_burp.require_title(SOURCE, title or (row.type_name if row else ""), "", f"issue {anchor or '?'}"),
             severity=row.severity if row else "",
             confidence=row.confidence if row else "",
             origin=(row.site if row and row.site else self.detail_site),
@@ -173,7 +166,7 @@ class IssueReader:
                 continue
             apply_section(issue, name, body)
         issue.evidence[:0] = exchanges.evidence()
-        yield from records(issue, self.assets)
+        yield from _burp.records(issue, self.assets)
 
     # Professional ------------------------------------------------------------------------------
 
@@ -212,9 +205,9 @@ class IssueReader:
         assert self.pro_type is not None
         key = SECTIONS.get(self.heading.lower())
         if key == "references":
-            self.pro_type.references = references_from_html(inner_html(element))
+            self.pro_type.references = _burp.references_from_html(inner_html(element))
         elif key == "classifications":
-            self.pro_type.texts[key] = classifications_text(inner_html(element))
+            self.pro_type.texts[key] = _burp.classifications_text(inner_html(element))
         elif key in TYPE_SECTIONS:
             self.pro_type.texts[key] = block_text(element)
         elif key is not None:
@@ -234,7 +227,7 @@ class IssueReader:
         location = instance.heading_text
         if host and location.startswith(host):
             location = location[len(host) :]
-        issue = BurpIssue(
+        issue = _burp.BurpIssue(
             title=kind.title,
             type_id=kind.type_id,
             severity=summary.get("Severity", ""),
@@ -250,7 +243,7 @@ class IssueReader:
             classifications=kind.texts.get("classifications", ""),
             evidence=[*instance.exchanges.evidence(), *instance.extra],
         )
-        yield from records(issue, self.assets)
+        yield from _burp.records(issue, self.assets)
 
 
 def _in_issue_table(row: etree._Element) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import NamedTuple
 
 from lxml import etree
 
@@ -22,7 +21,17 @@ from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.xml import iter_elements
-from scanlift.parsers.base import Evidence, Port, ScanAsset, ScanFinding, ScanRecord, Score, Severity, Upload
+from scanlift.parsers.base import (
+    Evidence,
+    FindingDefinition,
+    Port,
+    ScanAsset,
+    ScanFinding,
+    ScanRecord,
+    Score,
+    Severity,
+    Upload,
+)
 
 SOURCE = "nessus"
 ROOT = "NessusClientData_v2"
@@ -98,23 +107,11 @@ def _split_children(item: etree._Element) -> tuple[str, _Children]:
     return output, tuple(facts)
 
 
-class _PluginFacts(NamedTuple):
-    flaw_id: str
-    title: str
-    description: str
-    recommendations: str
-    references: tuple[str, ...]
-    cves: tuple[str, ...]
-    cwes: tuple[int, ...]
-    scores: tuple[Score, ...]
-    fields: tuple[tuple[str, str], ...]
-    risk_factor: str
-
-
 # A plugin's facts repeat on every host it fires on, so mapping them once per distinct plugin
 # text saves most of the per-item work. The cache is bounded, so memory stays flat.
 @lru_cache(maxsize=4096)
-def _plugin_facts(plugin_id: str, plugin_name: str, family: str, children: _Children) -> _PluginFacts:
+def _plugin_definition(plugin_id: str, plugin_name: str, family: str, children: _Children) -> FindingDefinition:
+    """The plugin's finding; its severity is the Risk Factor label's, for items without a level."""
     texts: dict[str, str] = {}
     lists: dict[str, list[str]] = {name: [] for name in _REPEATED}
     for tag, raw in children:
@@ -132,9 +129,10 @@ def _plugin_facts(plugin_id: str, plugin_name: str, family: str, children: _Chil
     fields = [("Nessus Plugin ID", plugin_id), ("Plugin Family", family)]
     fields += [(label, texts.get(tag, "")) for tag, label in _FIELD_ELEMENTS]
     fields.append(("Risk Factor", risk_factor))
-    return _PluginFacts(
+    return FindingDefinition(
         flaw_id=plugin_id or _ids.title_flaw_id(title),
         title=title,
+        severity=_severity.from_label(risk_factor) or Severity.INFORMATIONAL,
         description=_text.join_paragraphs(texts.get("synopsis"), texts.get("description")),
         recommendations=_text.clean(texts.get("solution")),
         references=_ids.unique(line for text in lists["see_also"] for line in text.splitlines()),
@@ -142,7 +140,6 @@ def _plugin_facts(plugin_id: str, plugin_name: str, family: str, children: _Chil
         cwes=tuple(dict.fromkeys(c for c in cwes if c is not None)),
         scores=_scores(texts),
         fields=tuple((label, value) for label, value in fields if value),
-        risk_factor=risk_factor,
     )
 
 
@@ -157,27 +154,14 @@ def _port_and_caption(number: str, protocol: str, service: str) -> tuple[Port | 
 def _finding(item: etree._Element, host: str) -> ScanFinding:
     output, children = _split_children(item)
     get = item.get
-    facts = _plugin_facts(get("pluginID") or "", get("pluginName") or "", get("pluginFamily") or "", children)
+    plugin = _plugin_definition(get("pluginID") or "", get("pluginName") or "", get("pluginFamily") or "", children)
     port, caption = _port_and_caption(get("port") or "0", get("protocol") or "tcp", get("svc_name") or "")
-    return ScanFinding(
-        flaw_id=facts.flaw_id,
-        title=facts.title,
-        # The item's own 0-4 level, else the plugin's Risk Factor label.
-        severity=(
-            _severity.from_scale(get("severity"), _severity.ZERO_TO_FOUR)
-            or _severity.from_label(facts.risk_factor)
-            or Severity.INFORMATIONAL
-        ),
-        description=facts.description,
-        recommendations=facts.recommendations,
-        references=facts.references,
-        cves=facts.cves,
-        cwes=facts.cwes,
-        scores=facts.scores,
-        fields=facts.fields,
+    return plugin.sighted(
         asset=host,
         port=port,
         evidence=(Evidence(caption=caption, code=output),) if output else (),
+        # The item's own 0-4 level, else the plugin's (its Risk Factor label).
+        severity=_severity.from_scale(get("severity"), _severity.ZERO_TO_FOUR),
     )
 
 

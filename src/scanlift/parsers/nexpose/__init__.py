@@ -37,20 +37,12 @@ from typing import Any, ClassVar
 from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
-from scanlift.parsers._lib import severity as _severity
+from scanlift.parsers._lib.definitions import definition_spool
 from scanlift.parsers._lib.spool import Spool
 from scanlift.parsers._lib.xml import iter_elements, local_name
-from scanlift.parsers.base import (
-    Evidence,
-    Port,
-    ScanFinding,
-    ScanRecord,
-    Severity,
-    Sniff,
-    Upload,
-)
+from scanlift.parsers.base import Evidence, FindingDefinition, Port, ScanFinding, ScanRecord, Severity, Sniff, Upload
 from scanlift.parsers.nexpose.assets import endpoint_port, node_asset, node_name
-from scanlift.parsers.nexpose.definitions import Definition, definition
+from scanlift.parsers.nexpose.definitions import definition
 from scanlift.parsers.nexpose.markup import markup_text
 
 ROOT = "NexposeReport"
@@ -65,9 +57,9 @@ class NexposeParser:
 
     def parse(self, upload: Upload) -> Iterator[ScanRecord]:
         sighted: set[str] = set()
-        definitions: dict[str, Definition] = {}
+        definitions: dict[str, FindingDefinition] = {}
         nodes_done = False
-        with Spool.of_json() as sightings, Spool(Definition.to_json, Definition.from_json) as early:
+        with Spool.of_json() as sightings, definition_spool() as early:
             for element in iter_elements(
                 upload.stream,
                 head=upload.head,
@@ -133,7 +125,7 @@ def _sighting(test: etree._Element) -> dict[str, Any] | None:
     }
 
 
-def _finding(sighting: dict[str, Any], definition: Definition | None) -> ScanFinding:
+def _finding(sighting: dict[str, Any], definition: FindingDefinition | None) -> ScanFinding:
     vuln_id = str(sighting["id"])
     port = None
     if sighting["port"]:
@@ -142,33 +134,18 @@ def _finding(sighting: dict[str, Any], definition: Definition | None) -> ScanFin
     evidence: tuple[Evidence, ...] = ()
     if sighting["proof"]:
         evidence = (Evidence(caption=_caption(sighting, port), code=sighting["proof"]),)
-    asset = sighting["asset"] or None
-    if definition is None:
-        title = f"Nexpose check {vuln_id}"
-        return ScanFinding(
-            flaw_id=vuln_id.lower(),
-            title=title,
-            severity=Severity.INFORMATIONAL,
-            cves=_ids.find_cves(vuln_id),
-            fields=(("Nexpose Vulnerability ID", vuln_id), ("Nexpose Definition", "missing from the file")),
-            asset=asset,
-            port=port,
-            evidence=evidence,
-        )
-    return ScanFinding(
+    known = definition or _missing_definition(vuln_id)
+    return known.sighted(asset=sighting["asset"] or None, port=port, evidence=evidence)
+
+
+def _missing_definition(vuln_id: str) -> FindingDefinition:
+    """Stand-in for an id whose definition is not in the file: the sighting is still reported."""
+    return FindingDefinition(
         flaw_id=vuln_id.lower(),
-        title=definition.title,
-        severity=_severity.from_cvss(definition.severity) or Severity.INFORMATIONAL,
-        description=definition.description,
-        recommendations=definition.solution,
-        references=definition.references,
-        cves=definition.cves,
-        scores=definition.scores,
-        tags=definition.tags,
-        fields=definition.fields,
-        asset=asset,
-        port=port,
-        evidence=evidence,
+        title=f"Nexpose check {vuln_id}",
+        severity=Severity.INFORMATIONAL,
+        cves=_ids.find_cves(vuln_id),
+        fields=(("Nexpose Vulnerability ID", vuln_id), ("Nexpose Definition", "missing from the file")),
     )
 
 

@@ -1,21 +1,19 @@
 """Nexpose vulnerability definitions: the text every sighting of a vulnerability id shares.
 
 A ``<vulnerability>`` under ``VulnerabilityDefinitions`` gives the title, the description and
-solution, references, exploits, malware kits, tags and CVSS; ``definition`` renders one, and a
-``Definition`` goes to and from JSON for the spool of definitions that come early in the file.
+solution, references, exploits, malware kits, tags and CVSS; ``definition`` renders one as the
+``FindingDefinition`` that each sighting is stamped with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
+from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.xml import local_name
-from scanlift.parsers.base import Score
+from scanlift.parsers.base import FindingDefinition, Score, Severity
 from scanlift.parsers.nexpose.markup import all_text, children_of, markup_text
 
 #: Definition attributes kept as custom fields, with their labels.
@@ -28,52 +26,12 @@ _DEFINITION_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Definition:
-    """The text of one ``<vulnerability>`` definition, shared by all its sightings."""
+def definition(vuln: etree._Element) -> FindingDefinition:
+    """The definition every sighting of the ``<vulnerability>``'s id shares.
 
-    vuln_id: str
-    title: str
-    severity: str
-    description: str
-    solution: str
-    references: tuple[str, ...]
-    cves: tuple[str, ...]
-    scores: tuple[Score, ...]
-    tags: tuple[str, ...]
-    fields: tuple[tuple[str, str], ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "vuln_id": self.vuln_id,
-            "title": self.title,
-            "severity": self.severity,
-            "description": self.description,
-            "solution": self.solution,
-            "references": self.references,
-            "cves": self.cves,
-            "scores": [(s.kind, s.vector, s.score) for s in self.scores],
-            "tags": self.tags,
-            "fields": self.fields,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Definition:
-        return cls(
-            vuln_id=data["vuln_id"],
-            title=data["title"],
-            severity=data["severity"],
-            description=data["description"],
-            solution=data["solution"],
-            references=tuple(data["references"]),
-            cves=tuple(data["cves"]),
-            scores=tuple(Score(kind=k, vector=v, score=s) for k, v, s in data["scores"]),
-            tags=tuple(data["tags"]),
-            fields=tuple((label, value) for label, value in data["fields"]),
-        )
-
-
-def definition(vuln: etree._Element) -> Definition:
+    The id is lower-cased because tests and definitions do not always agree on case; the 0-10
+    severity is bucketed like a CVSS score (the raw value and Nexpose's category are fields).
+    """
     vuln_id = (vuln.get("id") or "").strip()
     title = _text.clean(vuln.get("title")) or f"Nexpose check {vuln_id}"
     severity = (vuln.get("severity") or "").strip()
@@ -92,12 +50,12 @@ def definition(vuln: etree._Element) -> Definition:
     fields += [(label, (vuln.get(attr) or "").strip()) for attr, label in _DEFINITION_FIELDS]
     fields.append(("Exploits", "\n".join(title for title, _url in exploits if title)))
     fields.append(("Malware Kits", "\n".join(m for m in malware if m)))
-    return Definition(
-        vuln_id=vuln_id,
+    return FindingDefinition(
+        flaw_id=vuln_id.lower(),
         title=title,
-        severity=severity,
+        severity=_severity.from_cvss(severity) or Severity.INFORMATIONAL,
         description=description,
-        solution=solution,
+        recommendations=solution,
         references=_ids.unique(r for r in references if r.rstrip(": ")),
         cves=_ids.find_cves(
             *(value for source, value in raw_refs if source.upper() == "CVE"),

@@ -28,9 +28,10 @@ from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
 from scanlift.parsers._lib import text as _text
 from scanlift.parsers._lib.csv import MAX_HEADER_BYTES, iter_rows, sniff_delimiter
-from scanlift.parsers.base import Evidence, InvalidFile, Port, ScanAsset, ScanRecord, Severity
+from scanlift.parsers.base import Evidence, FindingDefinition, InvalidFile, Port, ScanAsset, ScanRecord, Severity
 from scanlift.parsers.qualys import common as _qualys
-from scanlift.parsers.qualys.records import Definition, Sighting, build
+from scanlift.parsers.qualys import records
+from scanlift.parsers.qualys.records import Sighting, build
 
 #: How far down the header row may be (Qualys puts report details above it).
 HEADER_SEARCH_LINES = 64
@@ -209,7 +210,7 @@ def _level(cells: Mapping[str, str]) -> tuple[str, list[tuple[str, str]]]:
     return severity, []
 
 
-def _definition(cells: Mapping[str, str], row: Mapping[str, str]) -> Definition:
+def _definition(cells: Mapping[str, str], row: Mapping[str, str]) -> FindingDefinition:
     level, level_fields = _level(cells)
     threat, impact, solution = (cells.get(name, "") for name in _TEXT_COLUMNS)
     scores, leftovers = _qualys.scores_and_leftovers(
@@ -224,7 +225,7 @@ def _definition(cells: Mapping[str, str], row: Mapping[str, str]) -> Definition:
         if kept:
             fields.append((header.strip(), kept))
     cwes = [_ids.parse_cwe(part) for part in cells.get("cwe", "").split(",")]
-    return Definition(
+    return records.definition(
         qid=cells.get("qid", "").strip(),
         title=_text.clean(_pick(cells, _TITLE_COLUMNS)).replace("\n", " "),
         level=level,

@@ -7,9 +7,10 @@ from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import text as _text
+from scanlift.parsers.base import FindingDefinition
 from scanlift.parsers.qualys import common as _qualys
+from scanlift.parsers.qualys import records
 from scanlift.parsers.qualys.common import child_text, kb_text, texts
-from scanlift.parsers.qualys.records import Definition
 
 # ---------------------------------------------------------------------------------------------
 # Knowledge-base blocks common to the VM report formats (<VULN_DETAILS>, <VULN>, <INFO>…)
@@ -82,8 +83,10 @@ def kb_fields(entry: etree._Element) -> list[tuple[str, str]]:
     return fields
 
 
-def kb_definition(entry: etree._Element, *, qid: str, level: str, category: str, cve_attr: str = "") -> Definition:
-    """A Definition from a knowledge-base block (<VULN_DETAILS> or a <SCAN> item)."""
+def kb_definition(
+    entry: etree._Element, *, qid: str, level: str, category: str, cve_attr: str = ""
+) -> FindingDefinition:
+    """A QID's definition from a knowledge-base block (<VULN_DETAILS> or a <SCAN> item)."""
     description = _text.join_paragraphs(
         kb_text(child_text(entry, "THREAT") or child_text(entry, "DIAGNOSIS")),
         kb_text(child_text(entry, "THREAT_COMMENT") or child_text(entry, "DIAGNOSIS_COMMENT")),
@@ -118,7 +121,7 @@ def kb_definition(entry: etree._Element, *, qid: str, level: str, category: str,
             fields.append((label, temporal))
     fields += leftovers
     fields += kb_fields(entry)
-    return Definition(
+    return records.definition(
         qid=qid,
         title=_text.clean(child_text(entry, "TITLE")).replace("\n", " "),
         level=level,

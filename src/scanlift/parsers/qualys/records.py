@@ -1,8 +1,9 @@
 """A Qualys finding in its two halves, and the join that puts them back together.
 
 A Qualys finding is split in two: a *definition* (the knowledge-base entry for a QID: title,
-severity, texts, CVEs, scores) and *sightings* (where the QID was seen: asset, port or URL, the
-scanner's result). ``build`` joins one of each into a ``ScanFinding``.
+severity, texts, CVEs, scores; ``definition`` applies Qualys's rules to it) and *sightings* (where
+the QID was seen: asset, port or URL, the scanner's result). ``build`` joins one of each into a
+``ScanFinding``.
 
 Report formats that print the knowledge base (the "glossary") after the host or URL sections
 need a join that does not hold the file in memory: ``Join`` parks the sightings and the
@@ -21,11 +22,14 @@ from typing import Any
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import severity as _severity
+from scanlift.parsers._lib.definitions import definition_spool
 from scanlift.parsers._lib.spool import Spool
-from scanlift.parsers.base import Evidence, Port, ScanFinding, Score, Severity
+from scanlift.parsers.base import Evidence, FindingDefinition, Port, ScanFinding, Score, Severity
 
 #: PlexTrac tags a Qualys finding "minimal" when its severity is 1.
 MINIMAL_TAG = "minimal"
+#: The note on a sighted QID whose definition never came.
+_NO_ENTRY = "the file carries no knowledge-base entry for this QID"
 
 
 def severity_of(level: str) -> Severity:
@@ -33,60 +37,42 @@ def severity_of(level: str) -> Severity:
     return _severity.from_scale(level, _severity.ZERO_TO_FIVE) or Severity.INFORMATIONAL
 
 
-@dataclass(frozen=True, slots=True)
-class Definition:
-    """What the Qualys knowledge base says about one QID."""
+def definition(
+    *,
+    qid: str,
+    title: str,
+    level: str,
+    description: str = "",
+    recommendations: str = "",
+    references: tuple[str, ...] = (),
+    cves: tuple[str, ...] = (),
+    cwes: tuple[int, ...] = (),
+    scores: tuple[Score, ...] = (),
+    fields: tuple[tuple[str, str], ...] = (),
+) -> FindingDefinition:
+    """A QID's knowledge-base entry as the finding PlexTrac gets: identified by the QID, rated by
+    the Qualys level (as written: "1".."5", "0" for some information-gathered QIDs), tagged
+    "minimal" at level 1, and with the QID as the first field."""
+    title = title or f"Qualys QID {qid}"
+    return FindingDefinition(
+        flaw_id=qid or _ids.title_flaw_id(title),
+        title=title,
+        severity=severity_of(level),
+        description=description,
+        recommendations=recommendations,
+        references=references,
+        cves=cves,
+        cwes=cwes,
+        scores=scores,
+        tags=(MINIMAL_TAG,) if level.strip() == "1" else (),
+        fields=(("Qualys QID", qid), *fields) if qid else fields,
+    )
 
-    qid: str
-    title: str
-    #: The Qualys level as written ("1".."5", "0" for some information-gathered QIDs).
-    level: str
-    description: str = ""
-    recommendations: str = ""
-    references: tuple[str, ...] = ()
-    cves: tuple[str, ...] = ()
-    cwes: tuple[int, ...] = ()
-    scores: tuple[Score, ...] = ()
-    fields: tuple[tuple[str, str], ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "qid": self.qid,
-            "title": self.title,
-            "level": self.level,
-            "description": self.description,
-            "recommendations": self.recommendations,
-            "references": list(self.references),
-            "cves": list(self.cves),
-            "cwes": list(self.cwes),
-            "scores": [[s.kind, s.vector, s.score] for s in self.scores],
-            "fields": [list(f) for f in self.fields],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Definition:
-        return cls(
-            qid=str(data["qid"]),
-            title=str(data["title"]),
-            level=str(data["level"]),
-            description=str(data["description"]),
-            recommendations=str(data["recommendations"]),
-            references=tuple(str(r) for r in data["references"]),
-            cves=tuple(str(c) for c in data["cves"]),
-            cwes=tuple(int(c) for c in data["cwes"]),
-            scores=tuple(Score(kind=str(k), vector=str(v), score=str(s)) for k, v, s in data["scores"]),
-            fields=tuple((str(label), str(text)) for label, text in data["fields"]),
-        )
-
-    @classmethod
-    def missing(cls, qid: str) -> Definition:
-        """Stand-in for a QID whose knowledge-base entry is not in the file."""
-        return cls(
-            qid=qid,
-            title=f"Qualys QID {qid}",
-            level="",
-            fields=(("Qualys Note", "the file carries no knowledge-base entry for this QID"),),
-        )
+def placeholder(qid: str, level: str, note: str) -> FindingDefinition:
+    """The definition of a QID whose knowledge-base entry the file does not carry, titled after
+    the QID, with ``note`` saying why."""
+    return definition(qid=qid, title=f"Qualys QID {qid}", level=level, fields=(("Qualys Note", note),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,21 +108,9 @@ class Sighting:
         )
 
 
-def build(definition: Definition, sighting: Sighting) -> ScanFinding:
+def build(definition: FindingDefinition, sighting: Sighting) -> ScanFinding:
     """One ScanFinding from a QID's definition and one sighting of it."""
-    title = definition.title or f"Qualys QID {definition.qid}"
-    return ScanFinding(
-        flaw_id=definition.qid or _ids.title_flaw_id(title),
-        title=title,
-        severity=severity_of(definition.level),
-        description=definition.description,
-        recommendations=definition.recommendations,
-        references=definition.references,
-        cves=definition.cves,
-        cwes=definition.cwes,
-        scores=definition.scores,
-        tags=(MINIMAL_TAG,) if definition.level.strip() == "1" else (),
-        fields=(("Qualys QID", definition.qid), *definition.fields) if definition.qid else definition.fields,
+    return definition.sighted(
         asset=sighting.asset,
         port=sighting.port,
         location_url=sighting.location_url,
@@ -163,25 +137,27 @@ class Join:
 
     def __init__(self) -> None:
         self._sightings = Spool(_qid_sighting, _qid_sighting_of, group_by=_qid_of)
-        self._definitions = Spool(Definition.to_json, Definition.from_json)
+        self._definitions = definition_spool()
 
     def add_sighting(self, qid: str, sighting: Sighting) -> None:
         self._sightings.append((qid, sighting))
 
-    def add_definition(self, definition: Definition) -> None:
+    def add_definition(self, qid: str, definition: FindingDefinition) -> None:
         """Keep the first definition of a QID (a report lists each QID once)."""
-        if definition.qid not in self._definitions:
-            self._definitions.append(definition, key=definition.qid)
+        if qid not in self._definitions:
+            self._definitions.append(definition, key=qid)
 
     def findings(self, default_asset: str | None = None) -> Iterator[ScanFinding]:
         """Every sighting joined with its definition, QID by QID (ordered by QID, then document order).
 
         ``default_asset`` names the asset of sightings recorded without one (learned late in the file).
         """
-        current: Definition | None = None
+        current: FindingDefinition | None = None
+        current_qid = ""
         for qid, sighting in self._sightings.grouped():
-            if current is None or current.qid != qid:
-                current = self._definitions.find(qid) or Definition.missing(qid)
+            if current is None or qid != current_qid:
+                current_qid = qid
+                current = self._definitions.find(qid) or placeholder(qid, "", _NO_ENTRY)
             if sighting.asset is None and default_asset:
                 sighting = dataclasses.replace(sighting, asset=default_asset)
             yield build(current, sighting)

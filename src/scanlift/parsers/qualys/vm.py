@@ -26,12 +26,12 @@ from collections.abc import Iterator
 from lxml import etree
 
 from scanlift.parsers._lib.xml import iter_elements
-from scanlift.parsers.base import Port, ScanAsset, ScanRecord, Upload
+from scanlift.parsers.base import FindingDefinition, Port, ScanAsset, ScanRecord, Upload
 from scanlift.parsers.qualys import common as _qualys
 from scanlift.parsers.qualys import knowledge
 from scanlift.parsers.qualys import vm_hosts as _hosts
 from scanlift.parsers.qualys.common import child_text
-from scanlift.parsers.qualys.records import Definition, Join, Sighting, build
+from scanlift.parsers.qualys.records import Join, Sighting, build, placeholder
 
 ASSET_DATA_REPORT = "ASSET_DATA_REPORT"
 SCAN = "SCAN"
@@ -88,7 +88,7 @@ def _parse_asset_data_report(upload: Upload) -> Iterator[ScanRecord]:
                 yield _hosts.host_asset(element, tuple(ports.values()))
                 ports, host = {}, None
             else:
-                join.add_definition(_vuln_details(element))
+                join.add_definition(*_vuln_details(element))
         yield from join.findings()
 
 
@@ -118,9 +118,9 @@ def _vuln_info(info: etree._Element, host: str) -> tuple[str, Sighting]:
     )
 
 
-def _vuln_details(details: etree._Element) -> Definition:
+def _vuln_details(details: etree._Element) -> tuple[str, FindingDefinition]:
     qid = child_text(details, "QID") or details.get("id", "").removeprefix("qid_")
-    return knowledge.kb_definition(
+    return qid, knowledge.kb_definition(
         details,
         qid=qid,
         level=child_text(details, "SEVERITY"),
@@ -150,7 +150,7 @@ def _parse_scan(upload: Upload) -> Iterator[ScanRecord]:
         yield finding
 
 
-def _scan_item(item: etree._Element, category: etree._Element) -> tuple[Definition, Sighting]:
+def _scan_item(item: etree._Element, category: etree._Element) -> tuple[FindingDefinition, Sighting]:
     group = category.getparent()
     ip = group.getparent() if group is not None else None
     qid = item.get("number", "")
@@ -208,14 +208,11 @@ def _parse_detections(upload: Upload) -> Iterator[ScanRecord]:
         yield finding
 
 
-def _detection(detection: etree._Element) -> tuple[Definition, Sighting]:
+def _detection(detection: etree._Element) -> tuple[FindingDefinition, Sighting]:
     cells = _qualys.children(detection)
     qid = cells.get("QID", "")
-    definition = Definition(
-        qid=qid,
-        title=f"Qualys QID {qid}",
-        level=cells.get("SEVERITY", ""),
-        fields=(("Qualys Note", "the host detection list carries no knowledge base; the title is the QID"),),
+    definition = placeholder(
+        qid, cells.get("SEVERITY", ""), "the host detection list carries no knowledge base; the title is the QID"
     )
     port = _qualys.port_of(cells.get("PORT"), cells.get("PROTOCOL"))
     details = [

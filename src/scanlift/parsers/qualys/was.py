@@ -20,17 +20,20 @@ and joined at the end of the document.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from lxml import etree
 
 from scanlift.parsers._lib import ids as _ids
 from scanlift.parsers._lib import text as _text
+from scanlift.parsers._lib.webscan import web_asset
 from scanlift.parsers._lib.xml import iter_elements
-from scanlift.parsers.base import Evidence, ScanAsset, ScanRecord, Upload
+from scanlift.parsers.base import Evidence, FindingDefinition, ScanAsset, ScanRecord, Upload
 from scanlift.parsers.qualys import common as _qualys
+from scanlift.parsers.qualys import records
 from scanlift.parsers.qualys.common import child_text, texts
-from scanlift.parsers.qualys.records import Definition, Join, Sighting
+from scanlift.parsers.qualys.records import Join, Sighting
 
 ROOTS = ("WAS_SCAN_REPORT", "WAS_WEBAPP_REPORT")
 
@@ -66,7 +69,7 @@ def parse(upload: Upload) -> Iterator[ScanRecord]:
                 join.add_sighting(*_sighting(element, app_asset.name if app_asset else None))
             elif name == "QID_LIST":
                 for entry in element.iterchildren("QID"):
-                    join.add_definition(_definition(entry))
+                    join.add_definition(*_definition(entry))
             else:  # APPENDIX/WEBAPP
                 asset = _webapp_asset(element)
                 if asset is not None:
@@ -81,12 +84,8 @@ def _webapp_asset(app: etree._Element) -> ScanAsset | None:
     host, port = _qualys.url_asset(child_text(app, "URL"))
     if not host:
         return None
-    address = _ids.is_ip(host)
-    return ScanAsset(
-        name=host,
-        ips=(host,) if address else (),
-        hostname=host if not address and "." not in host else "",
-        fqdn=host if not address and "." in host else "",
+    return dataclasses.replace(
+        web_asset(host, (port,) if port else ()),
         operating_system=child_text(app, "OPERATING_SYSTEM"),
         type="Application",
         description=_qualys.facts(
@@ -98,7 +97,6 @@ def _webapp_asset(app: etree._Element) -> ScanAsset | None:
                 ("Scope", child_text(app, "SCOPE")),
             )
         ),
-        ports=(port,) if port else (),
     )
 
 
@@ -172,7 +170,7 @@ def _payload_code(payload: etree._Element) -> str:
     return "\n\n".join(sections)
 
 
-def _definition(entry: etree._Element) -> Definition:
+def _definition(entry: etree._Element) -> tuple[str, FindingDefinition]:
     description_html = child_text(entry, "DESCRIPTION")
     impact_html = child_text(entry, "IMPACT")
     solution_html = child_text(entry, "SOLUTION")
@@ -200,8 +198,9 @@ def _definition(entry: etree._Element) -> Definition:
     ]
     cwes = [_ids.parse_cwe(part) for text in texts(entry, "CWE") for part in text.split(",")]
     cve_texts = [(e.text or "") for e in entry.iter("CVE", "CVE_ID", "ID")]
-    return Definition(
-        qid=child_text(entry, "QID"),
+    qid = child_text(entry, "QID")
+    return qid, records.definition(
+        qid=qid,
         title=_text.clean(child_text(entry, "TITLE")).replace("\n", " "),
         level=child_text(entry, "SEVERITY"),
         description=_text.join_paragraphs(_qualys.kb_text(description_html), _qualys.kb_text(impact_html)),
