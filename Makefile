@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint services bench clean
+.PHONY: run test lint services bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: lint services
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.parse_bench --sizes 100MB,1GB
+
+fuzz: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,fuzz]'
+	$(BIN)/python -m bench.fuzz_parsers --seconds 60
 
 clean:
 	rm -rf $(VENV) data bench/out .pytest_cache .mypy_cache .ruff_cache
