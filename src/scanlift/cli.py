@@ -92,6 +92,19 @@ def _prepare_database(settings: Settings, *, migrate: bool) -> None:
         db.dispose()
 
 
+def _database_ready(settings: Settings, *, migrate: bool) -> bool:
+    """Prepare the database for a service; False, once the reason is printed, when its schema is
+    not this version's (the operator has to run ``scanlift db upgrade``, so retrying cannot help)."""
+    from scanlift.db.migrate import SchemaOutOfDate
+
+    try:
+        _prepare_database(settings, migrate=migrate)
+    except SchemaOutOfDate as exc:
+        print(f"scanlift: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def _bootstrap(settings: Settings) -> None:
     from sqlalchemy.exc import IntegrityError
 
@@ -122,13 +135,9 @@ def _serve(_args: argparse.Namespace) -> int:
     import uvicorn
 
     from scanlift.app import create_app
-    from scanlift.db.migrate import SchemaOutOfDate
 
     settings = get_settings()
-    try:
-        _prepare_database(settings, migrate=True)
-    except SchemaOutOfDate as exc:
-        print(f"scanlift: {exc}", file=sys.stderr)
+    if not _database_ready(settings, migrate=True):
         return 2
     _bootstrap(settings)
     worker = Supervised("worker", [sys.executable, "-m", "scanlift", "worker"])
@@ -143,15 +152,11 @@ def _serve(_args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from scanlift.db.migrate import SchemaOutOfDate
     from scanlift.jobs.queue import make_celery
     from scanlift.jobs.tasks import register_tasks
 
     settings = get_settings()
-    try:
-        _prepare_database(settings, migrate=False)
-    except SchemaOutOfDate as exc:
-        print(f"scanlift: {exc}", file=sys.stderr)
+    if not _database_ready(settings, migrate=False):
         return 2
     app = make_celery(settings)
     register_tasks(app, settings)

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol, overload
+from typing import Any, Protocol, overload
 
 from scanlift.schemas import PortObject, PortsMap
+
+
+def same_named(source: object, *names: str) -> dict[str, Any]:
+    """The attributes of ``source`` that a response object carries under the same names.
+
+    Only the verbatim copies go through here; a field that is renamed or converted is written
+    out beside it, where the difference shows. The response model validates every value.
+    """
+    return {name: getattr(source, name) for name in names}
 
 
 @overload

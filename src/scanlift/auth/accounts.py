@@ -15,6 +15,10 @@ from scanlift.auth.security import hash_password, verify_password
 from scanlift.auth.sessions import revoke_all_tokens
 from scanlift.clients.service import granted_client_ids
 from scanlift.errors import BadRequest, Conflict, NotFound
+from scanlift.views import same_named
+
+# The user object's fields sent as the user row stores them (never the password hash or MFA secret).
+_USER_AS_STORED = ("id", "tenant_id", "email", "first_name", "last_name", "disabled", "mfa_enabled", "created_at")
 
 
 def check_tenant(admin: User, tenant_id: int) -> None:
@@ -38,16 +42,9 @@ def list_users(session: Session, admin: User, tenant_id: int) -> Sequence[User]:
 
 def user_object(session: Session, user: User) -> UserObject:
     return UserObject(
-        id=user.id,
-        tenant_id=user.tenant_id,
-        email=user.email,
-        first_name=user.first_name,
-        last_name=user.last_name,
+        **same_named(user, *_USER_AS_STORED),
         role=Role(user.role),
-        disabled=user.disabled,
-        mfa_enabled=user.mfa_enabled,
         clients=granted_client_ids(session, user),
-        created_at=user.created_at,
     )
 
 

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from scanlift.auth import accounts
+from scanlift.auth.models import User
 from scanlift.auth.schemas import PasswordReset, StatusMessage, UserCreate, UserObject, UserUpdate
 from scanlift.auth.service import create_user
 from scanlift.clients import service as clients
+from scanlift.clients.models import Client
 from scanlift.deps import SessionDep, UserAdmin
 from scanlift.schemas import AUTHORIZED, PathId, error_responses
 
@@ -41,32 +46,41 @@ def get_user(tenant_id: PathId, user_id: PathId, admin: UserAdmin, session: Sess
     return accounts.user_object(session, accounts.tenant_user(session, admin, tenant_id, user_id))
 
 
+def _change_user(
+    session: Session, admin: User, tenant_id: int, user_id: int, change: Callable[[User], object]
+) -> UserObject:
+    """Apply ``change`` to a user of the administrator's tenant and commit; the user as it now stands.
+
+    The user is looked up before ``change`` runs, so an unknown tenant or user is the 404 whatever
+    else the change would have refused.
+    """
+    user = accounts.tenant_user(session, admin, tenant_id, user_id)
+    change(user)
+    session.commit()
+    return accounts.user_object(session, user)
+
+
 @router.put(_USER, response_model=UserObject, responses=error_responses(400, 404, 409, *AUTHORIZED))
 def update_user(
     tenant_id: PathId, user_id: PathId, body: UserUpdate, admin: UserAdmin, session: SessionDep
 ) -> UserObject:
     """Change the role or name; only the fields sent change."""
-    user = accounts.tenant_user(session, admin, tenant_id, user_id)
-    accounts.update_user(admin, user, body)
-    session.commit()
-    return accounts.user_object(session, user)
+    return _change_user(session, admin, tenant_id, user_id, lambda user: accounts.update_user(admin, user, body))
 
 
 @router.put(f"{_USER}/disable", response_model=UserObject, responses=error_responses(400, 404, 409, *AUTHORIZED))
 def disable_user(tenant_id: PathId, user_id: PathId, admin: UserAdmin, session: SessionDep) -> UserObject:
     """The user can no longer log in, and every token they hold stops working."""
-    user = accounts.tenant_user(session, admin, tenant_id, user_id)
-    accounts.set_disabled(admin, user, disabled=True)
-    session.commit()
-    return accounts.user_object(session, user)
+    return _change_user(
+        session, admin, tenant_id, user_id, lambda user: accounts.set_disabled(admin, user, disabled=True)
+    )
 
 
 @router.put(f"{_USER}/enable", response_model=UserObject, responses=_ERRORS)
 def enable_user(tenant_id: PathId, user_id: PathId, admin: UserAdmin, session: SessionDep) -> UserObject:
-    user = accounts.tenant_user(session, admin, tenant_id, user_id)
-    accounts.set_disabled(admin, user, disabled=False)
-    session.commit()
-    return accounts.user_object(session, user)
+    return _change_user(
+        session, admin, tenant_id, user_id, lambda user: accounts.set_disabled(admin, user, disabled=False)
+    )
 
 
 @router.put(f"{_USER}/password", response_model=StatusMessage, responses=_ERRORS)
@@ -83,10 +97,25 @@ def reset_password(
 @router.put(f"{_USER}/mfa/disable", response_model=UserObject, responses=_ERRORS)
 def disable_mfa(tenant_id: PathId, user_id: PathId, admin: UserAdmin, session: SessionDep) -> UserObject:
     """Turn the user's two-factor off (a lost device); they may set it up again."""
-    user = accounts.tenant_user(session, admin, tenant_id, user_id)
-    accounts.disable_mfa(user)
-    session.commit()
-    return accounts.user_object(session, user)
+    return _change_user(session, admin, tenant_id, user_id, accounts.disable_mfa)
+
+
+def _change_grant(
+    session: Session,
+    admin: User,
+    tenant_id: int,
+    user_id: int,
+    client_id: int,
+    change: Callable[[Session, Client, User], object],
+) -> UserObject:
+    """Grant or revoke one client; a client the administrator cannot see is a 404, like a missing one."""
+    return _change_user(
+        session,
+        admin,
+        tenant_id,
+        user_id,
+        lambda user: change(session, clients.get_client(session, admin, client_id), user),
+    )
 
 
 @router.put(f"{_USER}/client/{{client_id}}", response_model=UserObject, responses=_ERRORS)
@@ -94,17 +123,11 @@ def grant_client(
     tenant_id: PathId, user_id: PathId, client_id: PathId, admin: UserAdmin, session: SessionDep
 ) -> UserObject:
     """Let the user see (and, as an analyst, import into) the client."""
-    user = accounts.tenant_user(session, admin, tenant_id, user_id)
-    clients.grant(session, clients.get_client(session, admin, client_id), user)
-    session.commit()
-    return accounts.user_object(session, user)
+    return _change_grant(session, admin, tenant_id, user_id, client_id, clients.grant)
 
 
 @router.delete(f"{_USER}/client/{{client_id}}", response_model=UserObject, responses=_ERRORS)
 def revoke_client(
     tenant_id: PathId, user_id: PathId, client_id: PathId, admin: UserAdmin, session: SessionDep
 ) -> UserObject:
-    user = accounts.tenant_user(session, admin, tenant_id, user_id)
-    clients.revoke(session, clients.get_client(session, admin, client_id), user)
-    session.commit()
-    return accounts.user_object(session, user)
+    return _change_grant(session, admin, tenant_id, user_id, client_id, clients.revoke)

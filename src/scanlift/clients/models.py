@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scanlift.db.base import Base, utcnow
+from scanlift.db.base import Base, Timestamps, utcnow
 
 
-class Client(Base):
+class Client(Base, Timestamps):
     __tablename__ = "clients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -20,8 +20,6 @@ class Client(Base):
     poc_email: Mapped[str] = mapped_column(String(320), default="")
     tags: Mapped[list[Any]] = mapped_column(default=list)
     custom_field: Mapped[list[Any]] = mapped_column(default=list)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ClientUser(Base):
@@ -34,7 +32,7 @@ class ClientUser(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Report(Base):
+class Report(Base, Timestamps):
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,11 +46,9 @@ class Report(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     custom_field: Mapped[list[Any]] = mapped_column(default=list)
     include_evidence: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ClientAsset(Base):
+class ClientAsset(Base, Timestamps):
     """A client's asset; PlexTrac allows one asset per name per client."""
 
     __tablename__ = "client_assets"
@@ -70,8 +66,6 @@ class ClientAsset(Base):
     mac_address: Mapped[str] = mapped_column(String(500), default="")
     operating_system: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[list[Any]] = mapped_column(default=list)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ClientAssetPort(Base):

@@ -4,21 +4,44 @@ from __future__ import annotations
 
 from scanlift.clients.models import Client, ClientAsset, ClientAssetPort, Report
 from scanlift.clients.schemas import ClientAssetObject, ClientObject, ClientRow, ReportObject, ReportRow, ReportRowData
-from scanlift.views import epoch_ms, ports_map
+from scanlift.views import epoch_ms, ports_map, same_named
+
+# The fields each object carries under the row's own names and as stored; the others are spelled
+# out where the object is built, because PlexTrac renames or converts them.
+_CLIENT_AS_STORED = ("tenant_id", "name", "description", "poc", "poc_email", "tags", "custom_field")
+_REPORT_AS_STORED = (
+    "id",
+    "client_id",
+    "tenant_id",
+    "name",
+    "description",
+    "status",
+    "start_date",
+    "end_date",
+    "tags",
+    "custom_field",
+)
+_ASSET_AS_STORED = (
+    "id",
+    "asset",
+    "client_id",
+    "type",
+    "description",
+    "hostname",
+    "host_fqdn",
+    "netbios_name",
+    "mac_address",
+    "operating_system",
+    "tags",
+)
 
 
 def client_object(client: Client) -> ClientObject:
     return ClientObject(
+        **same_named(client, *_CLIENT_AS_STORED),
         client_id=client.id,
         id=client.id,
         doc_type="client",
-        tenant_id=client.tenant_id,
-        name=client.name,
-        description=client.description,
-        poc=client.poc,
-        poc_email=client.poc_email,
-        tags=client.tags,
-        custom_field=client.custom_field,
         createdAt=epoch_ms(client.created_at),
         updatedAt=epoch_ms(client.updated_at),
     )
@@ -30,19 +53,10 @@ def client_row(client: Client) -> ClientRow:
 
 def report_object(report: Report) -> ReportObject:
     return ReportObject(
-        id=report.id,
+        **same_named(report, *_REPORT_AS_STORED),
         report_id=report.id,
-        client_id=report.client_id,
-        tenant_id=report.tenant_id,
         doc_type="report",
         reportType="default",
-        name=report.name,
-        description=report.description,
-        status=report.status,
-        start_date=report.start_date,
-        end_date=report.end_date,
-        tags=report.tags,
-        custom_field=report.custom_field,
         includeEvidence=report.include_evidence,
         createdAt=epoch_ms(report.created_at),
         updatedAt=epoch_ms(report.updated_at),
@@ -70,20 +84,10 @@ def report_row(report: Report, findings_count: int) -> ReportRow:
 
 def asset_object(asset: ClientAsset, ports: list[ClientAssetPort]) -> ClientAssetObject:
     return ClientAssetObject(
-        id=asset.id,
-        asset=asset.asset,
-        client_id=asset.client_id,
+        **same_named(asset, *_ASSET_AS_STORED),
         doc_type="client_asset",
-        type=asset.type,
-        description=asset.description,
         knownIps=asset.known_ips,
-        hostname=asset.hostname,
-        host_fqdn=asset.host_fqdn,
-        netbios_name=asset.netbios_name,
-        mac_address=asset.mac_address,
-        operating_system=asset.operating_system,
         ports=ports_map(ports),
-        tags=asset.tags,
         parent_asset=None,
         child_assets={},
         createdAt=epoch_ms(asset.created_at),

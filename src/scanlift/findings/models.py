@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scanlift.db.base import Base, utcnow
+from scanlift.db.base import Base, Timestamps, utcnow
 
 
-class Finding(Base):
+class Finding(Base, Timestamps):
     """A report finding. ``flaw_id`` is unique per report: the tool's id or the title hash."""
 
     __tablename__ = "findings"
@@ -34,8 +34,6 @@ class Finding(Base):
     risk_score: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: PlexTrac custom fields: {key: {"label": ..., "value": ...}}.
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class AffectedAsset(Base):

@@ -12,7 +12,23 @@ from scanlift.findings.schemas import (
 )
 from scanlift.findings.service import AffectedAssetView
 from scanlift.parsers.base import Severity
-from scanlift.views import epoch_ms, flaw_id_value, ports_map
+from scanlift.views import epoch_ms, flaw_id_value, ports_map, same_named
+
+# The Finding object's fields sent as the finding row stores them; finding_object converts the others.
+_FINDING_AS_STORED = (
+    "client_id",
+    "report_id",
+    "title",
+    "status",
+    "visibility",
+    "source",
+    "description",
+    "recommendations",
+    "references",
+    "tags",
+    "risk_score",
+    "fields",
+)
 
 
 def finding_row(finding: Finding) -> FindingRow:
@@ -50,24 +66,13 @@ def affected_asset_object(view: AffectedAssetView) -> AffectedAssetObject:
 def finding_object(finding: Finding, affected: list[AffectedAssetView]) -> FindingObject:
     flaw_id = flaw_id_value(finding.flaw_id)
     return FindingObject(
+        **same_named(finding, *_FINDING_AS_STORED),
         flaw_id=flaw_id,
         id=flaw_id,
         doc_type="flaw",
-        client_id=finding.client_id,
-        report_id=finding.report_id,
-        title=finding.title,
         severity=Severity(finding.severity),
-        status=finding.status,
         subStatus=None,
-        visibility=finding.visibility,
-        source=finding.source,
-        description=finding.description,
-        recommendations=finding.recommendations,
-        references=finding.references,
-        tags=finding.tags,
         common_identifiers=CommonIdentifiers.model_validate(finding.common_identifiers),
-        risk_score=finding.risk_score,
-        fields=finding.fields,
         affected_assets={view.asset.id: affected_asset_object(view) for view in affected},
         exhibits=[],
         assignedTo=None,

@@ -4,38 +4,43 @@ from __future__ import annotations
 
 from scanlift.imports.schemas import ImportJobObject, MyImportsRow
 from scanlift.jobs.models import ImportJob, JobStatus
-from scanlift.views import iso_z
+from scanlift.views import iso_z, same_named
+
+# The importJob fields sent as the job row stores them; the others are converted in job_object.
+_JOB_AS_STORED = (
+    "id",
+    "user_id",
+    "user_email",
+    "tenant_id",
+    "client_id",
+    "report_id",
+    "source",
+    "file_location",
+    "original_filename",
+    "file_type",
+    "parser_actions_enabled",
+    "processed_findings",
+    "processed_assets",
+    "processed_finding_assets",
+    "processed_evidence",
+    "asset_tags",
+    "finding_tags",
+    "error_status",
+    "progress",
+    "attempts",
+)
 
 
 def job_object(job: ImportJob) -> ImportJobObject:
     return ImportJobObject(
-        id=job.id,
-        user_id=job.user_id,
-        user_email=job.user_email,
-        tenant_id=job.tenant_id,
-        client_id=job.client_id,
-        report_id=job.report_id,
-        source=job.source,
-        file_location=job.file_location,
-        original_filename=job.original_filename,
-        file_type=job.file_type,
+        **same_named(job, *_JOB_AS_STORED),
         # PlexTrac sends the byte counts as strings (they are bigints in its database).
         file_size=str(job.file_size),
-        parser_actions_enabled=job.parser_actions_enabled,
         processed_bytes=str(job.processed_bytes),
-        processed_findings=job.processed_findings,
-        processed_assets=job.processed_assets,
-        processed_finding_assets=job.processed_finding_assets,
-        processed_evidence=job.processed_evidence,
-        asset_tags=job.asset_tags,
-        finding_tags=job.finding_tags,
         created_at=iso_z(job.created_at),
         last_updated_at=iso_z(job.last_updated_at),
         failure_notified_at=iso_z(job.failure_notified_at),
         status=JobStatus(job.status),
-        error_status=job.error_status,
-        progress=job.progress,
-        attempts=job.attempts,
     )
 
 

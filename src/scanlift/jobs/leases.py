@@ -53,43 +53,47 @@ def owned_by(job_id: str, owner: str) -> list[ColumnElement[bool]]:
     return [ImportJob.id == job_id, ImportJob.lease_owner == owner, ImportJob.status == JobStatus.PROCESSING]
 
 
+def _update_owned(session: Session, job_id: str, owner: str, /, **values: object) -> bool:
+    """Write ``values`` to the job only while ``owner`` holds its lease; False when the lease was lost.
+
+    The leading parameters are positional-only, so any column name can be among ``values``.
+    """
+    statement = update(ImportJob).where(*owned_by(job_id, owner)).values(**values)
+    return rows_affected(session, statement) == 1
+
+
 def heartbeat(session: Session, job_id: str, *, owner: str, lease_seconds: int) -> bool:
     """Extend the lease; False when the lease was lost (expired and taken, or job finished)."""
     expires = database_now(session) + timedelta(seconds=lease_seconds)
-    statement = update(ImportJob).where(*owned_by(job_id, owner)).values(lease_expires_at=expires)
-    return rows_affected(session, statement) == 1
+    return _update_owned(session, job_id, owner, lease_expires_at=expires)
 
 
 def report_progress(
     session: Session, job_id: str, *, owner: str, processed_bytes: int, progress: int, lease_seconds: int
 ) -> bool:
     now = database_now(session)
-    statement = (
-        update(ImportJob)
-        .where(*owned_by(job_id, owner))
-        .values(
-            processed_bytes=processed_bytes,
-            progress=progress,
-            last_updated_at=now,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
-        )
+    return _update_owned(
+        session,
+        job_id,
+        owner,
+        processed_bytes=processed_bytes,
+        progress=progress,
+        last_updated_at=now,
+        lease_expires_at=now + timedelta(seconds=lease_seconds),
     )
-    return rows_affected(session, statement) == 1
 
 
 def finish(session: Session, job_id: str, *, owner: str, status: JobStatus, **values: object) -> bool:
     """Set a final status; only the lease owner can. Runs inside the caller's transaction."""
     now = database_now(session)
-    statement = (
-        update(ImportJob)
-        .where(*owned_by(job_id, owner))
-        .values(
-            status=status,
-            lease_owner=None,
-            lease_expires_at=None,
-            last_updated_at=now,
-            finished_at=now,
-            **values,
-        )
+    return _update_owned(
+        session,
+        job_id,
+        owner,
+        status=status,
+        lease_owner=None,
+        lease_expires_at=None,
+        last_updated_at=now,
+        finished_at=now,
+        **values,
     )
-    return rows_affected(session, statement) == 1

@@ -7,7 +7,8 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from io import BufferedWriter
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, urlencode
@@ -54,52 +55,44 @@ class LocalObjectStore:
 
     async def receive(self, key: str, body: AsyncIterator[bytes], *, max_bytes: int) -> ObjectInfo:
         """Stream ``body`` to a temporary file, then move it into place; never held in memory."""
-        target = self.path_for(key)
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="put-")
-        digest = hashlib.md5(usedforsecurity=False)
-        size = 0
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pending: list[bytes] = []
-                pending_size = 0
-                async for chunk in body:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PayloadTooLarge(f"the upload exceeds the {max_bytes}-byte limit")
-                    digest.update(chunk)
-                    pending.append(chunk)
-                    pending_size += len(chunk)
-                    if pending_size >= _WRITE_BATCH:
-                        await anyio.to_thread.run_sync(handle.write, b"".join(pending))
-                        pending, pending_size = [], 0
-                if pending:
+        tally = _Tally(max_bytes)
+        with self._incoming(key) as handle:
+            pending: list[bytes] = []
+            pending_size = 0
+            async for chunk in body:
+                tally.add(chunk)
+                pending.append(chunk)
+                pending_size += len(chunk)
+                # Writes go to a thread, in batches, so that a slow disk never stalls the event loop.
+                if pending_size >= _WRITE_BATCH:
                     await anyio.to_thread.run_sync(handle.write, b"".join(pending))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        return ObjectInfo(size=size, etag=digest.hexdigest())
+                    pending, pending_size = [], 0
+            if pending:
+                await anyio.to_thread.run_sync(handle.write, b"".join(pending))
+        return tally.info()
 
     def put(self, key: str, stream: BinaryIO, *, max_bytes: int) -> ObjectInfo:
+        tally = _Tally(max_bytes)
+        with self._incoming(key) as handle:
+            while chunk := stream.read(_WRITE_BATCH):
+                tally.add(chunk)
+                handle.write(chunk)
+        return tally.info()
+
+    @contextlib.contextmanager
+    def _incoming(self, key: str) -> Iterator[BufferedWriter]:
+        """A temporary file that replaces the object ``key`` once the block ends, and is deleted if
+        it fails (or is cancelled): readers only ever see a complete object."""
         target = self.path_for(key)
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="put-")
-        digest = hashlib.md5(usedforsecurity=False)
-        size = 0
         try:
             with os.fdopen(fd, "wb") as handle:
-                while chunk := stream.read(_WRITE_BATCH):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PayloadTooLarge(f"the upload exceeds the {max_bytes}-byte limit")
-                    digest.update(chunk)
-                    handle.write(chunk)
+                yield handle
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp_name, target)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        return ObjectInfo(size=size, etag=digest.hexdigest())
 
     def stat(self, key: str) -> ObjectInfo:
         return _info(self.path_for(key).stat())  # raises FileNotFoundError
@@ -125,6 +118,24 @@ class LocalObjectStore:
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise OSError(f"object store directory {self.root} is not writable")
+
+
+class _Tally:
+    """The size and MD5 of an upload as its chunks arrive, refused as soon as it passes the limit."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._size = 0
+        self._digest = hashlib.md5(usedforsecurity=False)
+
+    def add(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self._max_bytes:
+            raise PayloadTooLarge(f"the upload exceeds the {self._max_bytes}-byte limit")
+        self._digest.update(chunk)
+
+    def info(self) -> ObjectInfo:
+        return ObjectInfo(size=self._size, etag=self._digest.hexdigest())
 
 
 def _info(status: os.stat_result) -> ObjectInfo:
