@@ -253,3 +253,15 @@ def test_non_seekable_stream(corpus_dir: Path) -> None:
     json = (corpus_dir / "checkmarx/multiple_findings.json").read_bytes()
     with pytest.raises(InvalidFile, match="JSON"):
         list(run_parser(PARSER, unseekable(json)))
+
+
+def test_a_malformed_location_url_keeps_the_finding(corpus_dir: Path) -> None:
+    # An unclosed IPv6 bracket made urlsplit raise ValueError out of the parser (found by fuzzing).
+    original = (corpus_dir / "appscan/many_findings.xml").read_bytes()
+    broken = original.replace(
+        b"<location>http://mani-virtual-machine:9000/dvja-1.0-SNAPSHOT/register.action</location>",
+        b"<location>http://[mani-virtual-machine:9000/register.action</location>",
+    )
+    assert broken != original
+    records = list(run_parser(PARSER, io.BytesIO(broken)))
+    assert len(findings_of(records)) == len(findings_of(list(run_parser(PARSER, io.BytesIO(original)))))

@@ -130,6 +130,8 @@ def _as_invalid_file(source: str) -> Iterator[None]:
         raise InvalidFile(source, f"truncated or malformed JSON ({_first_line(exc)})") from None
     except ijson.common.JSONError as exc:
         raise InvalidFile(source, f"malformed JSON ({_first_line(exc)})") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidFile(source, f"the JSON is not UTF-8 text (byte {exc.object[exc.start]:#04x})") from None
 
 
 def head_events(head: bytes) -> Iterator[tuple[str, str, Any]]:
@@ -138,7 +140,7 @@ def head_events(head: bytes) -> Iterator[tuple[str, str, Any]]:
     try:
         # Exact numbers: yajl's float mode stops at integers beyond 64 bits, which ids can be.
         yield from _events(io.BytesIO(head), "sniff", floats=False)
-    except (ijson.common.JSONError, InvalidFile):
+    except (ijson.common.JSONError, InvalidFile, UnicodeDecodeError):
         return
 
 

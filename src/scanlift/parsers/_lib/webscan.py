@@ -66,7 +66,10 @@ def url_target(url: str, default_scheme: str = "http") -> tuple[str, Port | None
     text = url.strip()
     if not text:
         return "", None
-    parsed = urlsplit(text if "://" in text else f"{default_scheme}://{text}")
+    try:
+        parsed = urlsplit(text if "://" in text else f"{default_scheme}://{text}")
+    except ValueError:  # "http://[abc": an unclosed IPv6 bracket names no host
+        return "", None
     host = parsed.hostname or ""
     scheme = parsed.scheme.lower()
     try:

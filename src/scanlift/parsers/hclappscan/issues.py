@@ -144,7 +144,10 @@ def _where(raw: dict[str, Any], groups: Groups, url: str) -> tuple[str, Port | N
         location = inline.get("location") or (f"{source_file}:{line}" if line else source_file)
         return groups.application or source_file, None, location, True
     location = url or inline.get("location", "")
-    parts = urlsplit(location) if "://" in location else None
+    try:
+        parts = urlsplit(location) if "://" in location else None
+    except ValueError:  # an unclosed IPv6 bracket: the location stays, naming no host
+        parts = None
     host = inline.get("host") or (parts.hostname if parts else "") or ""
     scheme = inline.get("scheme") or (parts.scheme if parts else "")
     number = inline.get("port", "")
