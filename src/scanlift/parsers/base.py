@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import BinaryIO, ClassVar, Protocol
 
 from scanlift.errors import UserError
@@ -107,24 +107,21 @@ class FindingDefinition:
         severity: Severity | None = None,
     ) -> ScanFinding:
         """This finding as seen once; ``severity`` is for scanners that rate each sighting."""
+        definition = {name: getattr(self, name) for name in _DEFINITION_FIELDS}
+        if severity is not None:
+            definition["severity"] = severity
         return ScanFinding(
-            flaw_id=self.flaw_id,
-            title=self.title,
-            severity=severity or self.severity,
-            description=self.description,
-            recommendations=self.recommendations,
-            references=self.references,
-            cves=self.cves,
-            cwes=self.cwes,
-            scores=self.scores,
-            tags=self.tags,
-            fields=self.fields,
+            **definition,
             asset=asset,
             port=port,
             location_url=location_url,
             vulnerable_parameters=vulnerable_parameters,
             evidence=evidence,
         )
+
+
+#: What a sighting takes over from its definition: every field of a definition, in order.
+_DEFINITION_FIELDS = tuple(item.name for item in fields(FindingDefinition))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
