@@ -62,9 +62,11 @@ def _plugins(rng: random.Random, count: int) -> list[dict[str, str]]:
     return plugins
 
 
-def generate(path: Path, size: int, *, items_per_host: int = 50, seed: int = 7) -> int:
+def generate(path: Path, size: int, *, items_per_host: int = 50, plugin_count: int = 3000, seed: int = 7) -> int:
+    """Write about ``size`` bytes: hosts of ``items_per_host`` items drawn from ``plugin_count`` plugins
+    (the report's findings); returns the bytes written."""
     rng = random.Random(seed)
-    plugins = _plugins(rng, 3000)
+    plugins = _plugins(rng, plugin_count)
     written = 0
     host = 0
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,8 @@ RABBITMQ_CONSUMER_TIMEOUT_MS = 3000
 @pytest.fixture(scope="module")
 def slow_nessus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("long") / "long.nessus"
-    generate(path, FILE_BYTES)
+    # 300 findings: the read-back below reads each one through the API.
+    generate(path, FILE_BYTES, plugin_count=300)
     return path
 
 
