@@ -80,7 +80,24 @@ def running_rabbitmq(*, consumer_timeout_ms: int) -> Iterator[str]:
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        _kill_node(node)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _kill_node(node: str) -> None:
+    """Every process of the node, wherever it went: run as root, rabbitmq-server switches to its
+    own user with ``su``, which starts a new session, so the node escapes ``killpg``."""
+    marker = f"RABBITMQ_NODENAME={node}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            with suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
