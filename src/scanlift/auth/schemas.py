@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from scanlift.auth.roles import Role
+from scanlift.auth.security import MIN_PASSWORD_CHARS
 from scanlift.schemas import DbText, ResponseModel, valid_unicode
 
 #: An email address is at most 320 characters (RFC 5321); nothing longer is a user name.
@@ -67,7 +68,9 @@ class StatusMessage(ResponseModel):
     message: str
 
 
-Password = Annotated[str, StringConstraints(min_length=8, max_length=MAX_PASSWORD_CHARS), AfterValidator(valid_unicode)]
+Password = Annotated[
+    str, StringConstraints(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS), AfterValidator(valid_unicode)
+]
 Email = Annotated[DbText, StringConstraints(max_length=MAX_USERNAME_CHARS, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
 Name = Annotated[DbText, StringConstraints(max_length=100)]
 

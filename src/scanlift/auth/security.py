@@ -14,6 +14,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+#: The shortest password accepted, wherever one is set (API, CLI, bootstrap).
+MIN_PASSWORD_CHARS = 8
 _ALGORITHM = "HS256"
 
 

@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 
 from scanlift.auth.models import LoginFailure, Tenant, User
 from scanlift.auth.roles import Role
-from scanlift.auth.security import DUMMY_HASH, hash_password, verify_password
+from scanlift.auth.security import DUMMY_HASH, MIN_PASSWORD_CHARS, hash_password, verify_password
 from scanlift.db.base import utcnow
 from scanlift.db.engine import Database
 from scanlift.errors import Conflict, TooManyRequests, Unauthorized
 
 DEFAULT_TENANT_ID = 0
-MIN_PASSWORD_CHARS = 8
 _THROTTLE_WINDOW = timedelta(minutes=1)
 
 
